@@ -14,6 +14,7 @@ from babelscope._version import __version__
 # public name -> module that defines it
 _LAZY = {
     "load_model": "babelscope.models.loader",
+    "wrap_model": "babelscope.models.loader",
     "ModelHandle": "babelscope.models.handle",
     "Site": "babelscope.capture.sites",
     "capture": "babelscope.capture.engine",
@@ -27,9 +28,17 @@ if TYPE_CHECKING:
     from babelscope.errors import BabelscopeError
     from babelscope.lens.logit_lens import LogitLens
     from babelscope.models.handle import ModelHandle
-    from babelscope.models.loader import load_model
+    from babelscope.models.loader import load_model, wrap_model
 
-__all__ = ["BabelscopeError", "LogitLens", "ModelHandle", "Site", "__version__", "capture", "load_model"]
+__all__ = [
+    "BabelscopeError",
+    "LogitLens",
+    "ModelHandle",
+    "Site",
+    "__version__",
+    "capture",
+    "load_model",
+]
 
 
 def __getattr__(name: str) -> Any:
