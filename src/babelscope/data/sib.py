@@ -1,0 +1,279 @@
+"""SIB-200: topic classification on FLORES sentences (7 labels, 205 language varieties).
+
+Each ``sib200/<code>/<split>.tsv`` has columns ``index_id`` (the sentence's position in FLORES
+dev+devtest), ``category`` and ``text``; ``labels.txt`` lists the categories. Rows are in the same
+order in every language, which is what makes cross-lingual transfer measurable, so a file whose
+``index_id`` sequence differs from the reference language's is refused.
+
+The TSVs use CSV quoting (a text starting with ``"`` is wrapped and its quotes doubled), so they
+are parsed with pandas' default quoting — reading them raw would leave stray quote characters.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from babelscope.data._common import (
+    FLORES_PLUS_RENAMES,
+    REFERENCE_LANGUAGE,
+    check_count,
+    decode_text,
+    hash_texts,
+    missing_language_fix,
+    resolve_code,
+    split_lines,
+)
+from babelscope.data._files import FileTree, join, open_tree
+from babelscope.errors import DataError
+
+COLUMNS = ("index_id", "category", "text")
+_SPLIT_ORDER = ("train", "dev", "test")
+_LAYOUT_FIX = (
+    "pass the SIB-200 tarball, its sib200/ directory, or a folder holding "
+    "<code>/{train,dev,test}.tsv files (e.g. fra_Latn/train.tsv)"
+)
+
+
+def order_splits(names: Iterable[str]) -> list[str]:
+    """``train, dev, test`` first (in that order), then any others alphabetically."""
+    unique = set(names)
+    return [s for s in _SPLIT_ORDER if s in unique] + sorted(unique - set(_SPLIT_ORDER))
+
+
+def read_sib_tsv(data: bytes, where: str) -> pd.DataFrame:
+    """Parse one SIB TSV into ``index_id`` (int64), ``category`` and ``text`` (str)."""
+    text = decode_text(data, where)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep="\t",
+            dtype={"index_id": "int64", "category": "str", "text": "str"},
+            keep_default_na=False,
+        )
+    except (ValueError, pd.errors.ParserError) as err:
+        raise DataError(
+            f"cannot parse {where}: {err}", fix="re-download or re-extract SIB-200"
+        ) from err
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{where} lacks column(s) {', '.join(missing)}",
+            fix="SIB-200 files need a header with index_id, category and text",
+        )
+    return frame.loc[:, list(COLUMNS)].reset_index(drop=True)
+
+
+class SibBackend(Protocol):
+    """Where SIB rows come from (local files or the hub); codes here are exact folder codes."""
+
+    label: str
+
+    def languages(self) -> list[str]: ...
+
+    def splits(self, code: str) -> list[str]: ...
+
+    def frame(self, code: str, split: str) -> pd.DataFrame: ...
+
+    def labels(self, code: str) -> list[str] | None: ...
+
+    def where(self, code: str, split: str) -> str: ...
+
+
+class SibFiles:
+    """SIB files in a :class:`FileTree` rooted at the folder holding one folder per language."""
+
+    def __init__(self, tree: FileTree) -> None:
+        self.tree = tree
+        self.label = tree.label
+        self._root: str | None = None
+
+    @property
+    def root(self) -> str:
+        if self._root is None:
+            candidates = ["", "sib200", "data/annotated", "data"]
+            candidates += [c for c in self.tree.listdir("") if self.tree.is_dir(c)]
+            for candidate in dict.fromkeys(candidates):
+                if self._has_language(candidate):
+                    self._root = candidate
+                    break
+            else:
+                raise DataError(
+                    f"no SIB-200 language folders found in {self.label}", fix=_LAYOUT_FIX
+                )
+        return self._root
+
+    def _has_language(self, root: str) -> bool:
+        # A language folder has a standard split or labels.txt; any *.tsv would also match
+        # FLORES's metadata_dev.tsv when both datasets sit in one folder.
+        markers = {"labels.txt", *(f"{s}.tsv" for s in _SPLIT_ORDER)}
+        return any(
+            markers.intersection(self.tree.listdir(join(root, child)))
+            for child in self.tree.listdir(root)
+        )
+
+    def _tsvs(self, folder: str) -> list[str]:
+        return [
+            f[: -len(".tsv")]
+            for f in self.tree.listdir(folder)
+            if f.endswith(".tsv") and len(f) > len(".tsv")
+        ]
+
+    def languages(self) -> list[str]:
+        root = self.root
+        return sorted(c for c in self.tree.listdir(root) if self._tsvs(join(root, c)))
+
+    def splits(self, code: str) -> list[str]:
+        return order_splits(self._tsvs(join(self.root, code)))
+
+    def frame(self, code: str, split: str) -> pd.DataFrame:
+        rel = join(self.root, code, f"{split}.tsv")
+        return read_sib_tsv(self.tree.read_bytes(rel), self.tree.where(rel))
+
+    def labels(self, code: str) -> list[str] | None:
+        rel = join(self.root, code, "labels.txt")
+        if not self.tree.is_file(rel):
+            return None
+        lines = split_lines(decode_text(self.tree.read_bytes(rel), self.tree.where(rel)))
+        return [line.strip() for line in lines if line.strip()]
+
+    def where(self, code: str, split: str) -> str:
+        return self.tree.where(join(self.root, code, f"{split}.tsv"))
+
+
+class Sib200Dataset:
+    """SIB-200 rows by language and split, checked to be parallel across languages."""
+
+    def __init__(self, backend: SibBackend, *, aliases: Mapping[str, str] | None = None) -> None:
+        self.backend = backend
+        self.aliases = dict(FLORES_PLUS_RENAMES if aliases is None else aliases)
+        self._languages: list[str] | None = None
+        self._frames: dict[tuple[str, str], pd.DataFrame] = {}
+
+    @classmethod
+    def open(cls, source: str | Path, *, aliases: Mapping[str, str] | None = None) -> Sib200Dataset:
+        """Open a local directory or tarball. Cheap: files are listed and read on first use."""
+        return cls(SibFiles(open_tree(source, what="SIB-200", fix=_LAYOUT_FIX)), aliases=aliases)
+
+    @classmethod
+    def from_hub(
+        cls, *, token: str | None = None, aliases: Mapping[str, str] | None = None
+    ) -> Sib200Dataset:
+        """SIB-200 from ``Davlan/sib200`` on the hub (its ``validation`` split is ``dev`` here)."""
+        from babelscope.data.hub import SibHub
+
+        return cls(SibHub(token=token), aliases=aliases)
+
+    @property
+    def source(self) -> str:
+        """Where the rows come from, for manifests."""
+        return self.backend.label
+
+    def languages(self) -> list[str]:
+        """Sorted language codes (FLORES-200 style)."""
+        if self._languages is None:
+            self._languages = self.backend.languages()
+        return list(self._languages)
+
+    def resolve(self, lang: str) -> str:
+        """The folder code for ``lang`` (aliases map FLORES+ spellings such as ``cmn_Hans``)."""
+        available = self.languages()
+        code = resolve_code(lang, available, self.aliases)
+        if code is None:
+            raise DataError(
+                f"language {lang!r} is not in SIB-200 at {self.source}",
+                fix=missing_language_fix(lang, available, "Sib200Dataset.languages()"),
+            )
+        return code
+
+    def splits(self, lang: str | None = None) -> list[str]:
+        """Splits of ``lang``, or of the reference language when None (``train, dev, …``)."""
+        return self.backend.splits(self.resolve(lang) if lang else self._reference_code())
+
+    def _reference_code(self) -> str:
+        available = self.languages()
+        if not available:
+            raise DataError(f"SIB-200 at {self.source} has no language folders", fix=_LAYOUT_FIX)
+        return REFERENCE_LANGUAGE if REFERENCE_LANGUAGE in available else available[0]
+
+    def _frame(self, code: str, split: str) -> pd.DataFrame:
+        key = (code, split)
+        if key not in self._frames:
+            available = self.backend.splits(code)
+            if split not in available:
+                raise DataError(
+                    f"SIB-200 {code} has no split {split!r} at {self.source}",
+                    fix=f"use one of: {', '.join(available) or '(none found)'}",
+                )
+            self._frames[key] = self.backend.frame(code, split)
+        return self._frames[key]
+
+    def _checked_frame(self, code: str, split: str) -> pd.DataFrame:
+        frame = self._frame(code, split)
+        ref = self._reference_code()
+        if code == ref:
+            return frame
+        reference = self._frame(ref, split)
+        if len(frame) != len(reference):
+            raise DataError(
+                f"{self.backend.where(code, split)} has {len(frame)} rows but "
+                f"{self.backend.where(ref, split)} has {len(reference)}: SIB-200 must be parallel",
+                fix="re-download or re-extract SIB-200; never edit one language's file alone",
+            )
+        ids, ref_ids = frame["index_id"].to_numpy(), reference["index_id"].to_numpy()
+        if (ids != ref_ids).any():
+            row = int((ids != ref_ids).argmax())
+            raise DataError(
+                f"{self.backend.where(code, split)} row {row} has index_id {ids[row]} but "
+                f"{self.backend.where(ref, split)} has {ref_ids[row]}: rows must be parallel",
+                fix="re-download or re-extract SIB-200; rows must stay in the original order",
+            )
+        return frame
+
+    def split(self, lang: str, split: str = "train") -> pd.DataFrame:
+        """Rows of ``lang``'s ``split``: columns ``index_id`` (int64), ``category``, ``text``.
+
+        Row *i* is the same sentence (same ``index_id`` and label) in every language."""
+        return self._checked_frame(self.resolve(lang), split).copy()
+
+    def texts(self, lang: str, split: str = "train", n: int | None = None) -> list[str]:
+        """The first ``n`` texts (all when None) of ``lang``'s ``split``."""
+        code = self.resolve(lang)
+        column = self._checked_frame(code, split)["text"].tolist()
+        return column[: check_count(n, len(column), f"SIB-200 {code} {split}")]
+
+    def labels(self, lang: str | None = None) -> list[str]:
+        """Category names from ``labels.txt`` (of ``lang``, else the reference language);
+        without that file, the categories of the first split in order of appearance."""
+        code = self.resolve(lang) if lang else self._reference_code()
+        listed = self.backend.labels(code)
+        if listed is not None:
+            return listed
+        first = self.backend.splits(code)[0]
+        return list(dict.fromkeys(self._frame(code, first)["category"].tolist()))
+
+    def validate(self, split: str = "train") -> None:
+        """Read every language's ``split`` and check it parses and is parallel."""
+        for code in self.languages():
+            self._checked_frame(code, split)
+
+    def data_hash(self, langs: Iterable[str], split: str = "train", n: int | None = None) -> str:
+        """sha256 of the first ``n`` rows (``index_id``, ``category``, ``text``) of ``langs``'s
+        ``split`` — labels included, since they are data too; order of ``langs`` is irrelevant."""
+        rows: dict[str, list[str]] = {}
+        for lang in dict.fromkeys(langs):
+            code = self.resolve(lang)
+            frame = self._checked_frame(code, split)
+            frame = frame.iloc[: check_count(n, len(frame), f"SIB-200 {code} {split}")]
+            rows[lang] = [
+                f"{i}\t{c}\t{t}"
+                for i, c, t in zip(frame["index_id"], frame["category"], frame["text"], strict=True)
+            ]
+        return hash_texts(rows)
+
+    def __repr__(self) -> str:
+        return f"Sib200Dataset({self.source!r})"
