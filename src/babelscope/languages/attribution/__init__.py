@@ -1,0 +1,67 @@
+"""Token-to-language attribution for any Hugging Face tokenizer.
+
+* :class:`Vocabulary` — each token id as the bytes it writes, boundary marker detected.
+* :class:`PrefixIndex` — Wendler-style prefix token sets of a word (and synonyms).
+* :func:`find_collisions` / :func:`filter_collisions` — drop prompts whose target and
+  latent-language sets overlap.
+* :func:`soft_language_matrix` / :func:`cached_soft_attribution` — P(language | token) over
+  the whole vocabulary, cached per :func:`tokenizer_hash`.
+"""
+
+from __future__ import annotations
+
+from babelscope.languages.attribution.cache import (
+    cached_soft_attribution,
+    soft_cache_key,
+    tokenizer_hash,
+)
+from babelscope.languages.attribution.collisions import (
+    SOURCE_KEY,
+    CollisionReport,
+    PromptTokenSets,
+    empty_sets,
+    filter_collisions,
+    find_collisions,
+)
+from babelscope.languages.attribution.prefixes import (
+    DEFAULT_MIN_PREFIX_CHARS,
+    LATIN_MIN_PREFIX_CHARS,
+    PrefixIndex,
+    PrefixMatch,
+    PrefixRule,
+)
+from babelscope.languages.attribution.soft import (
+    OTHER,
+    SINGLE_LANGUAGE_SCRIPTS,
+    SOFT_VERSION,
+    SoftAttribution,
+    SoftAttributionConfig,
+    soft_language_matrix,
+)
+from babelscope.languages.attribution.vocabulary import BoundaryStyle, Vocabulary, detect_style
+
+__all__ = [
+    "DEFAULT_MIN_PREFIX_CHARS",
+    "LATIN_MIN_PREFIX_CHARS",
+    "OTHER",
+    "SINGLE_LANGUAGE_SCRIPTS",
+    "SOFT_VERSION",
+    "SOURCE_KEY",
+    "BoundaryStyle",
+    "CollisionReport",
+    "PrefixIndex",
+    "PrefixMatch",
+    "PrefixRule",
+    "PromptTokenSets",
+    "SoftAttribution",
+    "SoftAttributionConfig",
+    "Vocabulary",
+    "cached_soft_attribution",
+    "detect_style",
+    "empty_sets",
+    "filter_collisions",
+    "find_collisions",
+    "soft_cache_key",
+    "soft_language_matrix",
+    "tokenizer_hash",
+]

@@ -1,0 +1,113 @@
+"""The collision rule: drop prompts whose target and latent-language token sets overlap.
+
+When the target word and a latent-language word share prefix tokens (French "bus" and
+English "bus", or "▁bu" under both), probability on a shared token cannot be credited to
+either language, and the prompt would make the latent language look present. Wendler et al.
+drop such prompts; callers must report how many were dropped.
+
+A prompt whose target set, or one of whose latent sets, is empty cannot be measured either
+(the word has no prefix token under the rule in ``prefixes.py``); :func:`filter_collisions`
+drops it too and lists it separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+SOURCE_KEY = "<source>"
+"""Key under which an overlap between target and source sets is reported."""
+
+
+@dataclass(frozen=True)
+class PromptTokenSets:
+    """The token id sets of one prompt.
+
+    Attributes:
+        target: prefix ids of the expected answer in the target language.
+        latent: latent language code -> prefix ids of the answer in that language.
+        source: prefix ids of the word in the prompt's source language (may be empty).
+    """
+
+    target: frozenset[int]
+    latent: Mapping[str, frozenset[int]]
+    source: frozenset[int] = frozenset()
+
+
+def find_collisions(
+    sets: PromptTokenSets, *, include_source: bool = False
+) -> dict[str, frozenset[int]]:
+    """Latent language -> ids it shares with the target set; only overlapping languages appear.
+
+    With ``include_source`` an overlap between target and source is reported under
+    :data:`SOURCE_KEY`. An empty dict means the prompt is clean."""
+    overlaps: dict[str, frozenset[int]] = {}
+    for language, ids in sets.latent.items():
+        shared = sets.target & ids
+        if shared:
+            overlaps[language] = shared
+    if include_source:
+        shared = sets.target & sets.source
+        if shared:
+            overlaps[SOURCE_KEY] = shared
+    return overlaps
+
+
+@dataclass(frozen=True)
+class CollisionReport:
+    """Which prompts survive the collision rule.
+
+    Attributes:
+        kept: indices of clean prompts, in input order.
+        dropped: index of each colliding prompt -> its overlaps (see :func:`find_collisions`).
+        empty: index of each prompt dropped for an empty target or latent set -> the names of
+            the empty sets (``"target"`` or a latent language).
+    """
+
+    kept: tuple[int, ...]
+    dropped: Mapping[int, Mapping[str, frozenset[int]]] = field(default_factory=dict)
+    empty: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def n_dropped(self) -> int:
+        """How many prompts were dropped for collisions; callers report this."""
+        return len(self.dropped)
+
+    @property
+    def n_empty(self) -> int:
+        """How many prompts were dropped for an empty token set; callers report this too."""
+        return len(self.empty)
+
+    def dropped_by_language(self) -> dict[str, int]:
+        """Language -> number of dropped prompts it collided in."""
+        counts: dict[str, int] = {}
+        for overlaps in self.dropped.values():
+            for language in overlaps:
+                counts[language] = counts.get(language, 0) + 1
+        return counts
+
+
+def empty_sets(sets: PromptTokenSets) -> tuple[str, ...]:
+    """Names of the empty sets of one prompt: ``"target"`` and/or latent languages."""
+    names = ("target",) if not sets.target else ()
+    return names + tuple(language for language, ids in sets.latent.items() if not ids)
+
+
+def filter_collisions(
+    prompts: Sequence[PromptTokenSets], *, include_source: bool = False, drop_empty: bool = True
+) -> CollisionReport:
+    """Apply :func:`find_collisions` (and, with ``drop_empty``, :func:`empty_sets`) to every
+    prompt; keep the clean ones. A prompt that is both empty and colliding counts as empty."""
+    kept: list[int] = []
+    dropped: dict[int, dict[str, frozenset[int]]] = {}
+    empty: dict[int, tuple[str, ...]] = {}
+    for index, sets in enumerate(prompts):
+        missing = empty_sets(sets) if drop_empty else ()
+        overlaps = find_collisions(sets, include_source=include_source)
+        if missing:
+            empty[index] = missing
+        elif overlaps:
+            dropped[index] = overlaps
+        else:
+            kept.append(index)
+    return CollisionReport(kept=tuple(kept), dropped=dropped, empty=empty)
