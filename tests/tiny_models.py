@@ -38,15 +38,45 @@ TINY_CONFIGS: dict[str, dict[str, Any]] = {
     "gemma3_text": {**_DECODER, "query_pre_attn_scalar": 8, "sliding_window": 4},
     "phi3": _DECODER,
     "olmo2": _DECODER,
-    "gpt2": dict(n_embd=32, n_layer=3, n_head=4, vocab_size=VOCAB, n_positions=128,
-                 bos_token_id=1, eos_token_id=2),
-    "gpt_neox": dict(hidden_size=32, num_hidden_layers=3, num_attention_heads=4,
-                     intermediate_size=64, vocab_size=VOCAB, max_position_embeddings=128,
-                     bos_token_id=1, eos_token_id=2),
-    "bloom": dict(hidden_size=32, n_layer=3, n_head=4, vocab_size=VOCAB,
-                  bos_token_id=1, eos_token_id=2, pad_token_id=0),
-    "xglm": dict(d_model=32, num_layers=3, attention_heads=4, ffn_dim=64, vocab_size=VOCAB,
-                 max_position_embeddings=128, bos_token_id=1, eos_token_id=2, pad_token_id=0),
+    "gpt2": dict(
+        n_embd=32,
+        n_layer=3,
+        n_head=4,
+        vocab_size=VOCAB,
+        n_positions=128,
+        bos_token_id=1,
+        eos_token_id=2,
+    ),
+    "gpt_neox": dict(
+        hidden_size=32,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        intermediate_size=64,
+        vocab_size=VOCAB,
+        max_position_embeddings=128,
+        bos_token_id=1,
+        eos_token_id=2,
+    ),
+    "bloom": dict(
+        hidden_size=32,
+        n_layer=3,
+        n_head=4,
+        vocab_size=VOCAB,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+    ),
+    "xglm": dict(
+        d_model=32,
+        num_layers=3,
+        attention_heads=4,
+        ffn_dim=64,
+        vocab_size=VOCAB,
+        max_position_embeddings=128,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=0,
+    ),
 }
 
 
@@ -55,8 +85,14 @@ def build_tiny(family: str, seed: int = 0) -> torch.nn.Module:
         config = AutoConfig.for_model(
             "gemma3",
             text_config={**_DECODER, "query_pre_attn_scalar": 8, "sliding_window": 4},
-            vision_config=dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                               num_attention_heads=2, image_size=28, patch_size=14),
+            vision_config=dict(
+                hidden_size=16,
+                intermediate_size=32,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                image_size=28,
+                patch_size=14,
+            ),
         )
     else:
         config = AutoConfig.for_model(family, **TINY_CONFIGS[family])

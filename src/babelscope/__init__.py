@@ -38,6 +38,7 @@ __all__ = [
     "__version__",
     "capture",
     "load_model",
+    "wrap_model",
 ]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tiny_models import ALL_FAMILIES, build_tiny, tiny_tokenizer
 
 from babelscope import wrap_model
 from babelscope.capture import capture
 from babelscope.capture.hooks import StopForward, record_residual
 from babelscope.lens.logit_lens import LogitLens, iter_last_position_lens
+from tiny_models import ALL_FAMILIES, build_tiny, tiny_tokenizer
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +95,10 @@ def test_lens_normalises_each_layer_with_its_own_scale(handle) -> None:  # type:
 def test_hooks_are_removed_after_an_exception(handle) -> None:  # type: ignore[no-untyped-def]
     blocks = handle.blocks
     before = [len(b._forward_hooks) + len(b._forward_pre_hooks) for b in blocks]
-    with pytest.raises(RuntimeError, match="boom"), record_residual(blocks, [0, 1, 2], lambda *_: None):
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        record_residual(blocks, [0, 1, 2], lambda *_: None),
+    ):
         raise RuntimeError("boom")
     after = [len(b._forward_hooks) + len(b._forward_pre_hooks) for b in blocks]
     assert after == before

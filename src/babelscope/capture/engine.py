@@ -104,17 +104,11 @@ def iter_capture(
         skip = None
         if opts.skip_bos and bos is not None and pooling in ("mean", "weighted_mean"):
             skip = torch.tensor([ids[i][0] == bos for i in batch.indices], device=handle.device)
-        out: dict[int, torch.Tensor | list[torch.Tensor]] = {}
-
-        def sink(layer: int, hidden: torch.Tensor) -> None:
-            if pooling == "none":
-                real = mask.bool()
-                out[layer] = [_cast(hidden[row][real[row]], opts) for row in range(len(real))]
-            else:
-                out[layer] = _cast(pool(hidden, mask, pooling, skip_first=skip), opts)
-
+        sink = _PoolingSink(mask, pooling, skip, opts)
+        inputs = model_inputs(handle, batch)
         with torch.no_grad(), record_residual(handle.blocks, wanted, sink):
-            run_until_stopped(lambda: handle.model(**model_inputs(handle, batch)))
+            run_until_stopped(lambda: handle.model(**inputs))  # noqa: B023 - called at once
+        out = sink.out
         yield batch.indices, out, [len(ids[i]) for i in batch.indices]
 
 
@@ -159,6 +153,25 @@ def capture(
             result[order] = values
             pooled[layer] = result
     return CaptureResult(wanted, opts.pooling, pooled, tokens, n_tokens)
+
+
+class _PoolingSink:
+    """Receives ``hidden[B, T, D]`` from the hooks and keeps only the pooled (or unpadded)
+    states, so full states are never held for all layers at once."""
+
+    def __init__(
+        self, mask: torch.Tensor, pooling: Pooling, skip: torch.Tensor | None, opts: CaptureOptions
+    ) -> None:
+        self.mask, self.pooling, self.skip, self.opts = mask, pooling, skip, opts
+        self.out: dict[int, torch.Tensor | list[torch.Tensor]] = {}
+
+    def __call__(self, layer: int, hidden: torch.Tensor) -> None:
+        if self.pooling == "none":
+            real = self.mask.bool()
+            self.out[layer] = [_cast(hidden[row][real[row]], self.opts) for row in range(len(real))]
+        else:
+            pooled = pool(hidden, self.mask, self.pooling, skip_first=self.skip)
+            self.out[layer] = _cast(pooled, self.opts)
 
 
 def _cast(tensor: torch.Tensor, opts: CaptureOptions) -> torch.Tensor:

@@ -20,7 +20,8 @@ Sink = Callable[[int, torch.Tensor], None]
 
 def _first_tensor(output: Any) -> torch.Tensor:
     # Some families return the hidden state, others a tuple (hidden, attn weights, ...).
-    return output[0] if isinstance(output, tuple | list) else output
+    tensor: torch.Tensor = output[0] if isinstance(output, tuple | list) else output
+    return tensor
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"cache: {cache_root()}")
     print(f"{'model':<16} {'installed':<10} {'cached':<8} {'size':>9}  description")
     for row in rows:
-        size = f"{int(row['bytes']) / 2**20:.0f} MiB" if row["bytes"] else "-"
+        size = f"{float(str(row['bytes'])) / 2**20:.0f} MiB" if row["bytes"] else "-"
         print(
             f"{row['name']!s:<16} {('yes' if row['installed'] else 'no'):<10} "
             f"{('yes' if row['cached'] else 'no'):<8} {size:>9}  {row['description']}"

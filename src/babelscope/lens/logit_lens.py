@@ -76,16 +76,22 @@ def iter_last_position_lens(
     lens = LogitLens(handle)
     for batch in make_batches(ids, pad_id=pad_id, batch_size=batch_size, padding_side="left"):
         collected: dict[int, torch.Tensor] = {}
-
-        def sink(layer: int, hidden: torch.Tensor) -> None:
-            collected[layer] = hidden[:, -1]  # left padding: the last column is the last token
-
+        inputs = model_inputs(handle, batch)
         with torch.no_grad():
-            with record_residual(handle.blocks, wanted, sink):
-                run_until_stopped(lambda: handle.model(**model_inputs(handle, batch)))
+            # left padding: the last column is every prompt's last token
+            with record_residual(handle.blocks, wanted, _LastColumn(collected)):
+                run_until_stopped(lambda: handle.model(**inputs))  # noqa: B023 - called at once
             stacked = torch.stack([collected[layer] for layer in wanted], dim=1)  # [B, L, D]
             log_probs = lens.log_probs(stacked)
         yield LensBatch(batch.indices, wanted, log_probs)
+
+
+class _LastColumn:
+    def __init__(self, store: dict[int, torch.Tensor]) -> None:
+        self.store = store
+
+    def __call__(self, layer: int, hidden: torch.Tensor) -> None:
+        self.store[layer] = hidden[:, -1]
 
 
 def reduce_last_position_lens(
@@ -134,8 +140,8 @@ def top_tokens(
     ids = top.indices.tolist()
     return TopTokens(
         layers=lens_batch.layers,
-        tokens=[[tok.decode([i]) for i in row] for row in ids],
+        tokens=[[str(tok.decode([i])) for i in row] for row in ids],
         token_ids=ids,
         probs=top.values.tolist(),
-        entropy_bits=entropy.tolist(),
+        entropy_bits=entropy.clamp(min=0).tolist(),
     )

@@ -119,7 +119,7 @@ def convert_gguf(
         )
         # The weights are plain float tensors by now; only the quantizer's bookkeeping blocks
         # save_pretrained, so drop it (and the config entry that would re-create it on load).
-        model.hf_quantizer = None
+        model.hf_quantizer = None  # type: ignore[assignment]
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
         stage("writing safetensors")
@@ -140,7 +140,7 @@ def convert_gguf(
             if final.exists():  # an incomplete or outdated entry: replace it
                 shutil.rmtree(final)
             with contextlib.suppress(FileExistsError, OSError):
-                os.rename(out, final)  # atomic within one file system
+                out.rename(final)  # atomic within one file system
         entry = lookup(sha256)
         if entry is None:
             raise RuntimeError(f"conversion of {label} did not produce a cache entry")

@@ -40,7 +40,7 @@ def cached_sha256(path: Path) -> str:
     index_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_file.with_name(f".{index_file.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(index, indent=0, sort_keys=True))
-    os.replace(tmp, index_file)
+    tmp.replace(index_file)
     return digest
 
 

@@ -125,8 +125,11 @@ def _load_hf(
     where: str, revision: str | None, dtype: torch.dtype, trust_remote_code: bool, spec: str
 ) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     kwargs: dict[str, Any] = {"revision": revision, "trust_remote_code": trust_remote_code}
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a 1-second "Loading weights" bar is noise
     try:
         tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
@@ -141,6 +144,9 @@ def _load_hf(
             f"could not load {spec!r}: {first[:200]}",
             fix="check the id (offline? use a bundled alias, a local folder or a .gguf file)",
         ) from exc
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     return model, tokenizer
 
 
