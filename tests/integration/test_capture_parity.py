@@ -9,6 +9,7 @@ from babelscope import wrap_model
 from babelscope.capture import capture
 from babelscope.capture.hooks import StopForward, record_residual
 from babelscope.lens.logit_lens import LogitLens, iter_last_position_lens
+
 from tiny_models import ALL_FAMILIES, build_tiny, tiny_tokenizer
 
 pytestmark = pytest.mark.integration
