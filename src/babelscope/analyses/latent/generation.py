@@ -1,0 +1,153 @@
+"""Generation view: for a free prompt, greedy-generate a few tokens and show, per generated
+token and per layer, the soft language distribution of the logit lens (P(language | token)
+from word frequencies and Unicode script, summed over the lens distribution)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import torch
+
+from babelscope.errors import ConfigError
+from babelscope.languages.attribution import OTHER, cached_soft_attribution
+from babelscope.languages.registry import resolve_language
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from babelscope.models.handle import ModelHandle
+
+
+@dataclass
+class GenerationView:
+    """``dist[t, l, m]``: lens mass on language ``languages[m]`` (last = other) at layer
+    ``layers[l]`` for the position that produced generated token ``t``."""
+
+    model: str
+    prompt: str
+    tokens: list[str]
+    layers: list[int]
+    languages: list[str]
+    dist: np.ndarray  # [T, L, M + 1]
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for t, token in enumerate(self.tokens):
+            for li, layer in enumerate(self.layers):
+                probs = self.dist[t, li]
+                # Dominant among the named languages ("other" is the rest of the vocabulary:
+                # punctuation, digits, unknown words); faint cells mean little mass on any.
+                top = int(np.argmax(probs[:-1]))
+                for m, lang in enumerate(self.languages):
+                    rows.append(
+                        (
+                            self.model,
+                            t,
+                            token,
+                            layer,
+                            lang,
+                            float(probs[m]),
+                            self.languages[top],
+                            float(probs[top]),
+                        )
+                    )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "model",
+                "step",
+                "token",
+                "layer",
+                "language",
+                "prob",
+                "dominant",
+                "dominant_prob",
+            ],
+        )
+
+    def plot(self) -> Figure:
+        from babelscope.report.plots import plot_heatmap
+
+        frame = self.to_frame().drop_duplicates(["step", "layer"])
+        frame["column"] = [f"{s}: {t!r}" for s, t in zip(frame.step, frame.token, strict=True)]
+        return plot_heatmap(
+            frame,
+            row="layer",
+            col="column",
+            value="dominant",
+            alpha="dominant_prob",
+            row_order=sorted(self.layers, reverse=True),
+            title=f"{self.model}: dominant language per layer for each generated token",
+            xlabel="generated token",
+            ylabel="layer",
+        )
+
+
+def generation_view(
+    handle: ModelHandle,
+    prompt: str,
+    languages: Sequence[str],
+    *,
+    max_new_tokens: int = 10,
+) -> GenerationView:
+    """Greedy generation, then one forward over prompt + generated tokens, lens at every layer."""
+    if not prompt.strip():
+        raise ConfigError("the generation prompt is empty", fix="pass a non-empty prompt")
+    from babelscope.lens.logit_lens import LogitLens
+
+    codes = [resolve_language(code).code for code in languages]
+    tok = handle.tokenizer
+    enc = tok(prompt, return_tensors="pt").to(handle.device)
+    with torch.no_grad():
+        generated = handle.model.generate(  # type: ignore[operator]
+            **enc,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            pad_token_id=tok.pad_token_id,
+        )[0]
+    n_prompt = enc["input_ids"].shape[1]
+    new_ids = generated[n_prompt:].tolist()
+    if not new_ids:
+        raise ConfigError("the model generated nothing", fix="try another prompt")
+    # Feed exactly the generated ids back (decode + encode would not round-trip).
+    states = _states_for_ids(handle, generated.tolist())
+    positions = list(range(n_prompt - 1, n_prompt - 1 + len(new_ids)))
+    lens = LogitLens(handle)
+    soft = cached_soft_attribution(tok, codes, n_rows=handle.vocab_size)
+    layers = sorted(states)
+    with torch.no_grad():
+        stacked = torch.stack([states[layer][positions] for layer in layers], dim=1)
+        probs = lens.log_probs(stacked).exp().numpy()  # [T, L, V]
+    dist = soft.mass(probs)
+    return GenerationView(
+        model=handle.name,
+        prompt=prompt,
+        tokens=[str(tok.decode([i])) for i in new_ids],
+        layers=layers,
+        languages=[*codes, OTHER],
+        dist=dist,
+    )
+
+
+def _states_for_ids(handle: ModelHandle, ids: list[int]) -> dict[int, torch.Tensor]:
+    """Residual states ``[T, D]`` at every layer for one given token sequence."""
+    from babelscope.capture.batching import Batch
+    from babelscope.capture.engine import model_inputs
+    from babelscope.capture.hooks import record_residual, run_until_stopped
+
+    input_ids = torch.tensor([ids])
+    mask = torch.ones_like(input_ids)
+    batch = Batch([0], input_ids, mask, (mask.cumsum(-1) - 1))
+    store: dict[int, torch.Tensor] = {}
+
+    def sink(layer: int, hidden: torch.Tensor) -> None:
+        store[layer] = hidden[0].detach()
+
+    inputs = model_inputs(handle, batch)
+    with torch.no_grad(), record_residual(handle.blocks, list(range(handle.n_layers + 1)), sink):
+        run_until_stopped(lambda: handle.model(**inputs))
+    return store

@@ -1,0 +1,67 @@
+"""``babelscope demo``: the main job — both bundled models, ten language pairs, one report."""
+
+from __future__ import annotations
+
+import argparse
+
+# Non-English and low-resource pairs (Wendler et al.'s translation, repetition and cloze).
+DEMO_PAIRS = [
+    "translation:fra_Latn:zho_Hans",
+    "translation:deu_Latn:jpn_Jpan",
+    "translation:spa_Latn:rus_Cyrl",
+    "translation:zho_Hans:fra_Latn",
+    "translation:eng_Latn:yor_Latn",
+    "translation:fra_Latn:swh_Latn",
+    "translation:deu_Latn:fra_Latn",
+    "translation:rus_Cyrl:eng_Latn",
+    "repetition:zho_Hans:zho_Hans",
+    "repetition:fra_Latn:fra_Latn",
+    "cloze:spa_Latn:spa_Latn",
+]
+DEMO_MODELS = ["gemma-3-270m", "smollm2-135m"]
+DEMO_PROMPT = (
+    'Français: "fleur" - 中文: "花"\nFrançais: "montagne" - 中文: "山"\nFrançais: "livre" - 中文: "'
+)
+DEMO_VIEW_LANGUAGES = ["eng_Latn", "fra_Latn", "zho_Hans", "jpn_Jpan"]
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "demo", help="run the latent-language analysis on both bundled models and write a report"
+    )
+    parser.add_argument("--out", default="babelscope-runs/demo", help="run folder")
+    parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from babelscope.cli.cmd_latent import execute
+    from babelscope.errors import ConfigError
+
+    if args.max_prompts is not None and args.max_prompts < 1:
+        raise ConfigError("--max-prompts must be ≥ 1", fix="e.g. --max-prompts 20")
+    full = argparse.Namespace(
+        model=DEMO_MODELS,
+        dtype="float32",
+        device="cpu",
+        trust_remote_code=False,
+        task="translation",
+        source=None,
+        target=None,
+        pair=DEMO_PAIRS,
+        latent="",
+        lexicon=None,
+        shots=4,
+        seed=0,
+        max_prompts=args.max_prompts,
+    )
+    from babelscope.cli.cmd_latent import parse_pairs
+
+    return execute(
+        full,
+        parse_pairs(full),
+        [],
+        args.out,
+        generate=DEMO_PROMPT,
+        view_languages=DEMO_VIEW_LANGUAGES,
+    )

@@ -1,0 +1,121 @@
+"""``babelscope latent``: latent-language analysis for one or more models and pairs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from babelscope.cli.options import add_model_options
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "latent",
+        help="which language does the model think in? (logit lens over word-translation prompts)",
+    )
+    add_model_options(parser, multiple=True)
+    parser.add_argument("--task", default="translation", help="translation, repetition or cloze")
+    parser.add_argument("--source", help="source language (fra_Latn, fr, fra, …)")
+    parser.add_argument("--target", help="target language")
+    parser.add_argument(
+        "--pair",
+        action="append",
+        default=[],
+        metavar="TASK:SRC:TGT",
+        help="an extra pair, e.g. translation:fra_Latn:zho_Hans (repeatable)",
+    )
+    parser.add_argument(
+        "--latent", default="", help="extra candidate latent languages, comma-separated"
+    )
+    parser.add_argument("--lexicon", help="CSV/TSV with concept, language, word[, synonyms]")
+    parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
+    parser.add_argument("--generate", metavar="PROMPT", help="also show the generation view")
+    parser.add_argument("--out", help="run folder (default babelscope-runs/latent-TIME)")
+    parser.set_defaults(handler=run)
+
+
+def parse_pairs(args: argparse.Namespace) -> list[object]:
+    from babelscope.analyses.latent import Pair
+    from babelscope.errors import ConfigError
+
+    pairs = []
+    if args.target or args.source:
+        if not args.target:
+            raise ConfigError("--source needs --target", fix="pass --target LANG")
+        pairs.append(Pair.make(args.task, args.source or args.target, args.target))
+    for text in args.pair:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ConfigError(f"bad --pair {text!r}", fix="write TASK:SRC:TGT")
+        pairs.append(Pair.make(*parts))
+    if not pairs:
+        raise ConfigError("no language pair given", fix="pass --source and --target, or --pair")
+    return list(dict.fromkeys(pairs))
+
+
+def run(args: argparse.Namespace) -> int:
+    from babelscope.errors import ConfigError
+
+    if not args.model:
+        raise ConfigError("no model given", fix="pass --model gemma-3-270m (repeatable)")
+    if args.shots < 1 or (args.max_prompts is not None and args.max_prompts < 1):
+        raise ConfigError("--shots and --max-prompts must be ≥ 1", fix="e.g. --shots 4")
+    pairs = parse_pairs(args)
+    latent = [code for code in args.latent.split(",") if code.strip()]
+    out = args.out or f"babelscope-runs/latent-{time.strftime('%Y%m%d-%H%M%S')}"
+    return execute(args, pairs, latent, out, generate=args.generate)
+
+
+def execute(
+    args: argparse.Namespace,
+    pairs: list[object],
+    latent: list[str],
+    out: str,
+    *,
+    generate: str | None,
+    view_languages: list[str] | None = None,
+) -> int:
+    """Shared by ``latent`` and ``demo``: validate, run, write the run folder."""
+    from babelscope.analyses.latent import latent_language
+    from babelscope.analyses.latent.api import resolve_lexicon
+    from babelscope.analyses.latent.generation import generation_view
+    from babelscope.languages.registry import resolve_language
+    from babelscope.models.loader import load_model
+    from babelscope.report.latent_run import write_latent_run
+
+    for code in latent:
+        resolve_language(code)
+    lexicon = resolve_lexicon(args.lexicon)
+    start = time.perf_counter()
+    handles = []
+    views = []
+    for spec in args.model:
+        handle = load_model(
+            spec, dtype=args.dtype, device=args.device, trust_remote_code=args.trust_remote_code
+        )
+        handles.append(handle)
+    result = latent_language(
+        handles,
+        pairs,  # type: ignore[arg-type]
+        latent=latent,
+        lexicon=lexicon,
+        shots=args.shots,
+        seed=args.seed,
+        max_prompts=args.max_prompts,
+    )
+    if generate:
+        langs = view_languages or list(
+            dict.fromkeys(
+                ["eng_Latn", *[p.source for p in pairs], *[p.target for p in pairs], *latent]  # type: ignore[attr-defined]
+            )
+        )
+        views = [generation_view(h, generate, langs) for h in handles]
+    command = "babelscope " + " ".join(sys.argv[1:]) if sys.argv else None
+    report = write_latent_run(out, result, views=views, command=command)
+    print(f"babelscope: wrote {report} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    for sentence in result.findings():
+        print(sentence)
+    return 0
