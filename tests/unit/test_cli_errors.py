@@ -54,3 +54,42 @@ def test_debug_shows_the_traceback() -> None:
 
     with pytest.raises(ModelNotFoundError):
         main(["--debug", "lens", "--model", "no-such-model", "--prompt", "x"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["latent", "--model", "smollm2-135m", "--source", "frx", "--target", "zh"], "fra_Latn"),
+        (["latent", "--model", "smollm2-135m", "--pair", "translation:fr"], "TASK:SRC:TGT"),
+        (["latent", "--model", "smollm2-135m", "--task", "poetry", "--target", "fr"], "cloze"),
+        (["latent", "--model", "smollm2-135m"], "--target"),
+        (["latent", "--source", "fr", "--target", "zh"], "--model"),
+    ],
+)
+def test_latent_rejects_bad_input_before_loading(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and needle in err
+
+
+def test_malformed_lexicon_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "words.tsv"
+    bad.write_text("concept\tlanguage\tword\nbook\tfra_Latn\n")
+    argv = [
+        "latent",
+        "--model",
+        "smollm2-135m",
+        "--source",
+        "fr",
+        "--target",
+        "de",
+        "--lexicon",
+        str(bad),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    assert main(argv) == 2
+    assert "line 2" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
