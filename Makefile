@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # first (see README) and set TORCH_SPEC= to skip this step.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: venv demo test lint types unit integration slow browser-deps bench clean
+.PHONY: venv demo fonts test lint types unit integration slow browser-deps bench clean
 
 venv: $(STAMP)
 
@@ -21,14 +21,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[bundled,dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) fonts
 	$(BIN)/babelscope demo
 
-# Headless Chromium for the report test (Debian packages; this machine runs as root).
-browser-deps:
-	@command -v chromium >/dev/null || { \
+# CJK fonts so plots can draw Chinese/Japanese tokens; best effort (plots work without them).
+fonts:
+	@[ -d /usr/share/fonts/opentype/noto ] || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  ( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    fonts-noto-cjk >/dev/null ) || echo "note: fonts-noto-cjk not installed; CJK glyphs in plots will be boxes"; }
+
+# Headless Chromium for the report test, and CJK fonts so plots and the report can draw
+# Chinese/Japanese tokens (Debian packages; this machine runs as root).
+browser-deps:
+	@{ command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ]; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
@@ -52,6 +61,8 @@ slow: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_capture.py
+	$(BIN)/python bench/bench_latent.py
+	$(BIN)/python bench/bench_rank.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

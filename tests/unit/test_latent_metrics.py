@@ -61,6 +61,13 @@ def test_english_pivot_then_target_is_detected() -> None:
     assert call.peak_layers["eng_Latn"] == 5
 
 
+def test_tiny_curves_have_no_crossover() -> None:
+    layers = [0, 1, 2, 3, 4]
+    means = {"eng_Latn": np.array([1e-4, 1e-4, 1e-3, 0.01, 0.02]), "rus_Cyrl": np.zeros(5)}
+    call = call_latent(layers, means, "eng_Latn", n_layers=4)
+    assert call.latent == () and call.crossover_layer is None
+
+
 def test_two_substantial_languages_make_a_dual_latent() -> None:
     layers = list(range(9))
     means = {

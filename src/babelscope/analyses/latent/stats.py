@@ -44,7 +44,7 @@ class LatentCall:
     latent: tuple[str, ...]  # languages with substantial mass in the window, strongest first
     peaks: dict[str, float]  # peak mean mass of each non-target language in the window
     peak_layers: dict[str, int]  # where each peak is
-    crossover_layer: int | None  # first layer from which the target stays ahead of them all
+    crossover_layer: int | None  # first layer from which the target leads them all, ≥ 0.05
 
     @property
     def dual(self) -> bool:
@@ -76,8 +76,10 @@ def call_latent(
     if others:
         rival = np.max(np.stack(others), axis=0)
         ahead = means[target] > rival
+        # The crossover must be a real takeover: the target leads from here on and already
+        # carries substantial mass (two near-zero curves crossing mean nothing).
         for i in range(len(layers)):
-            if ahead[i:].all():
+            if ahead[i:].all() and means[target][i] >= SUBSTANTIAL:
                 crossover = int(layers[i])
                 break
     return LatentCall(
