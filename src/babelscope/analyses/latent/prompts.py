@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal, get_args
 
+from babelscope.data._lexicon_cldr import DAYS, MONTHS
 from babelscope.data.lexicon import Lexicon
 from babelscope.errors import ConfigError, DataError
 from babelscope.languages.registry import Language, resolve_language
@@ -26,24 +27,8 @@ from babelscope.languages.registry import Language, resolve_language
 Task = Literal["translation", "repetition", "cloze"]
 TASKS: tuple[str, ...] = get_args(Task)
 
-# Ordered concept sequences for the cloze task (wrapping around).
-SEQUENCES: tuple[tuple[str, ...], ...] = (
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-    (
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ),
-)
+# Ordered concept sequences for the cloze task (wrapping around): the lexicon's own lists.
+SEQUENCES: tuple[tuple[str, ...], ...] = (DAYS, MONTHS)
 
 
 @dataclass(frozen=True)
