@@ -85,3 +85,18 @@ def _pad(
             ids[row, width - n :], mask[row, width - n :] = seq, 1
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     return Batch(indices=chunk, input_ids=ids, attention_mask=mask, position_ids=positions)
+
+
+def with_progress(
+    batches: Iterator[Batch], *, total: int, desc: str, enabled: bool
+) -> Iterator[Batch]:
+    """Show a texts-done progress bar on stderr over ``batches`` when ``enabled``."""
+    if not enabled:
+        yield from batches
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=desc, unit="text", leave=False) as bar:
+        for batch in batches:
+            yield batch
+            bar.update(len(batch.indices))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from babelscope.capture.batching import Batch, PaddingSide, make_batches, tokenize
+from babelscope.capture.batching import Batch, PaddingSide, make_batches, tokenize, with_progress
 from babelscope.capture.hooks import record_residual, run_until_stopped
 from babelscope.capture.pooling import Pooling, check_pooling, pool
 from babelscope.capture.sites import resolve_layers
@@ -56,6 +56,7 @@ class CaptureOptions:
     add_special_tokens: bool = True
     max_length: int | None = None
     out_dtype: torch.dtype | None = None
+    progress: bool = False  # a progress bar over texts on stderr
 
 
 def model_inputs(handle: ModelHandle, batch: Batch) -> dict[str, torch.Tensor | bool]:
@@ -92,14 +93,15 @@ def iter_capture(
     )
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
     bos = tok.bos_token_id
-    for batch in make_batches(
+    batches = make_batches(
         ids,
         pad_id=pad_id,
         batch_size=opts.batch_size,
         max_batch_tokens=opts.max_batch_tokens,
         padding_side=opts.padding_side,
         sort_by_length=opts.sort_by_length,
-    ):
+    )
+    for batch in with_progress(batches, total=len(ids), desc="capture", enabled=opts.progress):
         mask = batch.attention_mask.to(handle.device)
         skip = None
         if opts.skip_bos and bos is not None and pooling in ("mean", "weighted_mean"):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from babelscope.capture.batching import make_batches, tokenize
+from babelscope.capture.batching import make_batches, tokenize, with_progress
 from babelscope.capture.engine import model_inputs
 from babelscope.capture.hooks import record_residual, run_until_stopped
 from babelscope.capture.sites import resolve_layers
@@ -63,6 +63,7 @@ def iter_last_position_lens(
     layers: str | int | list[int] | None = None,
     batch_size: int = 16,
     add_special_tokens: bool = True,
+    progress: bool = False,
 ) -> Iterator[LensBatch]:
     """Logit-lens log-probs at each prompt's last token, for every selected layer.
 
@@ -74,7 +75,8 @@ def iter_last_position_lens(
     ids = tokenize(tok, prompts, add_special_tokens=add_special_tokens, max_length=None)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
     lens = LogitLens(handle)
-    for batch in make_batches(ids, pad_id=pad_id, batch_size=batch_size, padding_side="left"):
+    batches = make_batches(ids, pad_id=pad_id, batch_size=batch_size, padding_side="left")
+    for batch in with_progress(batches, total=len(ids), desc="lens", enabled=progress):
         collected: dict[int, torch.Tensor] = {}
         inputs = model_inputs(handle, batch)
         with torch.no_grad():
@@ -101,12 +103,13 @@ def reduce_last_position_lens(
     *,
     layers: str | int | list[int] | None = None,
     batch_size: int = 16,
+    progress: bool = False,
 ) -> torch.Tensor:
     """Apply ``reducer`` (→ ``[B, ...]``) to each batch and return the rows in input order,
     so the full ``[N, L, V]`` log-probs (GBs for a 262k vocabulary) never exist at once."""
     parts: list[tuple[list[int], torch.Tensor]] = []
     for lens_batch in iter_last_position_lens(
-        handle, prompts, layers=layers, batch_size=batch_size
+        handle, prompts, layers=layers, batch_size=batch_size, progress=progress
     ):
         parts.append((lens_batch.indices, reducer(lens_batch)))
     order = torch.tensor([i for idx, _ in parts for i in idx])

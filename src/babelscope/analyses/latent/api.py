@@ -100,7 +100,15 @@ def latent_language(
         for number, pair in enumerate(pairs, 1):
             start = time.perf_counter()
             runs.append(
-                _run_pair(handle, pair, built[pair], index, latent=latent, batch_size=batch_size)
+                _run_pair(
+                    handle,
+                    pair,
+                    built[pair],
+                    index,
+                    latent=latent,
+                    batch_size=batch_size,
+                    progress=progress,
+                )
             )
             if progress:
                 kept = len(runs[-1].prompt_ids)
@@ -134,6 +142,7 @@ def _run_pair(
     *,
     latent: Sequence[str],
     batch_size: int,
+    progress: bool,
 ) -> PairRun:
     prepared = prepare(prompts, index)
     languages = pair.measured(latent)
@@ -151,6 +160,7 @@ def _run_pair(
             prepared.token_ids,
             languages,
             batch_size=batch_size,
+            progress=progress,
         )
         mass = result.mass.numpy()
         entropy = result.entropy_bits.numpy()

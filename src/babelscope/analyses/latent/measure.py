@@ -68,6 +68,7 @@ def measure(
     *,
     layers: str | list[int] | None = None,
     batch_size: int = 8,
+    progress: bool = False,
 ) -> Measurement:
     """Lens masses for every prompt. ``languages[0]`` must be the target (its set decides
     correctness). The last selected layer should be the model's last block for ``correct``
@@ -76,7 +77,12 @@ def measure(
 
     wanted = resolve_layers(layers, handle.n_layers)
     packed = reduce_last_position_lens(
-        handle, texts, _SetMass(token_ids, languages), layers=wanted, batch_size=batch_size
+        handle,
+        texts,
+        _SetMass(token_ids, languages),
+        layers=wanted,
+        batch_size=batch_size,
+        progress=progress,
     )
     return Measurement(
         layers=wanted,
