@@ -136,3 +136,29 @@ def test_save_and_load_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-
     pd.testing.assert_frame_equal(back.to_frame(), result.to_frame())
     np.testing.assert_array_equal(back.runs[0].mass, mass)
     assert back.settings == {"seed": 0}
+
+
+def test_latent_report_escapes_prompt_and_token_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from html.parser import HTMLParser
+
+    from babelscope.report.html import Report
+    from babelscope.report.sections.latent import add_latent_sections
+
+    mass = np.random.default_rng(2).uniform(0, 0.3, size=(3, 3, 3)).astype(np.float32)
+    run = _run(mass)
+    run.prompts["text"] = '<script>alert(1)</script></td><td>"▁<s>'
+    report = Report("t")
+    add_latent_sections(report, LatentResult(runs=[run]))
+    html = report.render()
+
+    class Tags(HTMLParser):
+        scripts = 0
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.scripts += tag == "script"
+
+    parser = Tags()
+    parser.feed(html)
+    assert parser.scripts == 0
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "latent-summary" in html and "latent-prompts" in html
