@@ -1,0 +1,243 @@
+"""One forward pass per batch that yields both pooled states and the text's log-likelihood.
+
+The Ranker, MEXA, CKA and the probes need pooled states of every layer; bits per byte needs the
+log-probability of every next token, i.e. the LM head on every position. On gemma-3-270m the
+262k-token head costs about five times all 18 blocks (TRAPS.md), and its full output for one
+batch (``[B, T, 262144]`` float32) would be gigabytes. So the forward is stopped after the last
+block (:func:`~babelscope.capture.hooks.record_residual`), the states are pooled inside the
+hooks, and the head is applied by hand — final norm, unembedding, softcap — to the last
+block's raw output in chunks of ``head_chunk`` positions, keeping only each position's
+``logsumexp`` and the logit of the true next token.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+
+from babelscope.capture.batching import make_batches, tokenize
+from babelscope.capture.engine import model_inputs
+from babelscope.capture.hooks import record_residual, run_until_stopped
+from babelscope.capture.pooling import Pooling, pool
+
+if TYPE_CHECKING:
+    from babelscope.models.handle import ModelHandle
+
+LN2 = 0.6931471805599453
+TEXT_TENSORS = ("nll_bits", "scored_tokens", "scored_bytes", "scored_chars")
+
+
+def state_name(pooling: str, layer: int) -> str:
+    """Tensor name of pooled states in a shard: ``"weighted_mean.7"``."""
+    return f"{pooling}.{layer}"
+
+
+@dataclass(frozen=True)
+class ForwardSpec:
+    """What one shard holds and how it is computed (all of it is part of the store identity:
+    batch composition changes the last bits of the states, so it must be fixed)."""
+
+    layers: tuple[int, ...]
+    poolings: tuple[Pooling, ...] = ("last", "mean", "weighted_mean")
+    batch_size: int = 16
+    max_batch_tokens: int = 4096
+    skip_bos: bool = True
+    head_chunk: int = 128
+    store_dtype: str = "float32"
+    head_dtype: str = "float32"  # "bfloat16": ~3x faster head on CPUs with AVX512-BF16
+
+    def state_names(self) -> list[str]:
+        return [state_name(p, layer) for layer in self.layers for p in self.poolings]
+
+
+def forward_texts(
+    handle: ModelHandle, texts: Sequence[str], spec: ForwardSpec, *, text_metrics: bool
+) -> dict[str, torch.Tensor]:
+    """Pooled states (and, with ``text_metrics``, next-token statistics) for ``texts``.
+
+    Returns, in input order, for n texts:
+
+    - ``"{pooling}.{layer}"``: ``[n, D]`` pooled residual states (``spec.store_dtype``);
+    - ``"n_tokens"``: ``[n]`` tokens fed to the model (specials included);
+    - ``"content_tokens"``: ``[n]`` tokens of the text alone (no special tokens);
+    - with ``text_metrics``: ``"nll_bits"`` ``[n]`` float64, the summed −log₂ p of every
+      scored token; ``"scored_tokens"``, ``"scored_bytes"``, ``"scored_chars"`` ``[n]``: how
+      many tokens were scored and how much text they cover. Every token after the first fed
+      token is scored; when the tokenizer adds no BOS, the first text token has no context and
+      the bytes/characters it covers are excluded from the denominators.
+
+    Batches are formed from ``texts`` alone (sorted by length, right padding), so the same
+    texts always give the same bytes.
+    """
+    tok = handle.tokenizer
+    ids = tokenize(tok, texts, add_special_tokens=True, max_length=None)
+    content = tokenize(tok, texts, add_special_tokens=False, max_length=None)
+    n = len(texts)
+    dtype = getattr(torch, spec.store_dtype)
+    width = handle.hidden_size
+    out: dict[str, torch.Tensor] = {
+        name: torch.empty((n, width), dtype=dtype) for name in spec.state_names()
+    }
+    out["n_tokens"] = torch.tensor([len(row) for row in ids], dtype=torch.long)
+    out["content_tokens"] = torch.tensor([len(row) for row in content], dtype=torch.long)
+    recorded = set(spec.layers)
+    if text_metrics:
+        recorded.add(handle.n_layers)
+        out["nll_bits"] = torch.zeros(n, dtype=torch.float64)
+        out["scored_tokens"] = torch.zeros(n, dtype=torch.long)
+        covered = _scored_text(tok, texts, ids, content)
+        out["scored_bytes"] = torch.tensor([b for b, _ in covered], dtype=torch.long)
+        out["scored_chars"] = torch.tensor([c for _, c in covered], dtype=torch.long)
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+    bos = tok.bos_token_id
+    head = _head(handle, spec.head_dtype) if text_metrics else None
+    for batch in make_batches(
+        ids,
+        pad_id=pad_id,
+        batch_size=spec.batch_size,
+        max_batch_tokens=spec.max_batch_tokens,
+        padding_side="right",
+    ):
+        mask = batch.attention_mask.to(handle.device)
+        skip = None
+        if spec.skip_bos and bos is not None:
+            skip = torch.tensor([ids[i][0] == bos for i in batch.indices], device=handle.device)
+        sink = _Sink(mask, spec, skip, keep_full=handle.n_layers if text_metrics else None)
+        inputs = model_inputs(handle, batch)
+        with torch.no_grad(), record_residual(handle.blocks, sorted(recorded), sink):
+            run_until_stopped(lambda: handle.model(**inputs))  # noqa: B023 - called at once
+        rows = torch.tensor(batch.indices)
+        for name, value in sink.pooled.items():
+            out[name][rows] = value.to(device="cpu", dtype=dtype)
+        if text_metrics:
+            assert sink.full is not None
+            bits, count = next_token_bits(
+                handle,
+                sink.full,
+                batch.input_ids.to(handle.device),
+                mask,
+                chunk=spec.head_chunk,
+                unembed=head,
+            )
+            out["nll_bits"][rows] = bits.cpu()
+            out["scored_tokens"][rows] = count.cpu()
+    return out
+
+
+class _Sink:
+    """Pools each recorded layer with every pooling; keeps the last block's full output."""
+
+    def __init__(
+        self,
+        mask: torch.Tensor,
+        spec: ForwardSpec,
+        skip: torch.Tensor | None,
+        keep_full: int | None,
+    ) -> None:
+        self.mask, self.spec, self.skip, self.keep_full = mask, spec, skip, keep_full
+        self.pooled: dict[str, torch.Tensor] = {}
+        self.full: torch.Tensor | None = None
+        self.wanted = set(spec.layers)
+
+    def __call__(self, layer: int, hidden: torch.Tensor) -> None:
+        if layer == self.keep_full:
+            self.full = hidden.detach()
+        if layer not in self.wanted:
+            return
+        for pooling in self.spec.poolings:
+            skip = self.skip if pooling in ("mean", "weighted_mean") else None
+            pooled = pool(hidden.detach(), self.mask, pooling, skip_first=skip)
+            self.pooled[state_name(pooling, layer)] = pooled.float()
+
+
+def next_token_bits(
+    handle: ModelHandle,
+    hidden: torch.Tensor,
+    input_ids: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    chunk: int = 128,
+    unembed: torch.nn.Module | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed −log₂ p(next token) per row, from the last block's raw output.
+
+    ``hidden`` ``[B, T, D]`` (before the final norm), ``input_ids`` and ``mask`` ``[B, T]``
+    (right padding). Position t predicts token t+1 wherever both are real. The final norm,
+    unembedding and softcap run on ``chunk`` positions at a time, so at most ``[chunk, V]``
+    logits exist. ``unembed`` replaces the model's unembedding (e.g. a bfloat16 copy).
+    Returns ``(bits [B] float64, scored [B] long)``.
+    """
+    head = unembed if unembed is not None else handle.unembed
+    real = mask.bool()
+    pairs = real[:, :-1] & real[:, 1:]  # [B, T-1]
+    rows, cols = pairs.nonzero(as_tuple=True)
+    targets = input_ids[:, 1:][rows, cols]
+    states = hidden[:, :-1][rows, cols]  # [M, D]
+    nats = torch.zeros(hidden.shape[0], dtype=torch.float64, device=hidden.device)
+    softcap = handle.softcap
+    with torch.no_grad():
+        for start in range(0, states.shape[0], chunk):
+            part = slice(start, start + chunk)
+            logits = head(handle.final_norm(states[part])).float()  # [c, V]
+            if softcap:
+                logits = torch.tanh(logits / softcap) * softcap
+            lse = torch.logsumexp(logits, dim=-1)
+            picked = logits.gather(1, targets[part].unsqueeze(1)).squeeze(1)
+            nats.index_add_(0, rows[part], (lse - picked).double())
+    return nats / LN2, pairs.sum(-1)
+
+
+class _CastHead(torch.nn.Module):
+    """The unembedding run in another dtype (inputs cast in, logits out in float32)."""
+
+    def __init__(self, unembed: torch.nn.Module, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.inner = copy.deepcopy(unembed).to(dtype)
+        self.dtype = dtype
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        logits: torch.Tensor = self.inner(hidden.to(self.dtype))
+        return logits.float()
+
+
+def _head(handle: ModelHandle, dtype: str) -> torch.nn.Module | None:
+    """``None`` (use the model's own head) unless another head dtype is asked for."""
+    wanted = getattr(torch, dtype)
+    if wanted == handle.dtype:
+        return None
+    return _CastHead(handle.unembed, wanted)
+
+
+def _scored_text(
+    tok: object, texts: Sequence[str], ids: list[list[int]], content: list[list[int]]
+) -> list[tuple[int, int]]:
+    """UTF-8 bytes and characters covered by the scored tokens of each text.
+
+    With a special prefix (BOS) every text token is predicted from context: the whole text
+    counts. Without one, the first text token is never predicted, so the text it covers (read
+    from the tokenizer's offsets) is left out of the denominators."""
+    covered: list[tuple[int, int]] = []
+    need_offsets = [
+        i for i, (a, b) in enumerate(zip(ids, content, strict=True)) if len(a) <= len(b)
+    ]
+    offsets: dict[int, int] = {}
+    if need_offsets:
+        try:
+            encoded = tok(  # type: ignore[operator]
+                [texts[i] for i in need_offsets],
+                add_special_tokens=False,
+                return_offsets_mapping=True,
+            )["offset_mapping"]
+            for i, spans in zip(need_offsets, encoded, strict=True):
+                offsets[i] = int(spans[0][1]) if spans else 0
+        except (NotImplementedError, TypeError, ValueError, KeyError):
+            offsets = {}
+    for i, text in enumerate(texts):
+        start = offsets.get(i, 0)
+        rest = text[start:]
+        covered.append((len(rest.encode("utf-8")), len(rest)))
+    return covered

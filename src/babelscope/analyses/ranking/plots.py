@@ -1,0 +1,165 @@
+"""Figures of a :class:`~babelscope.analyses.ranking.result.RankResult`, drawn with the
+report's plotting primitives (tidy frames in, matplotlib figures out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from babelscope.analyses.ranking.result import RankResult
+
+PLOT_KINDS = ("ranking", "layers", "heatmap", "identity", "script", "text")
+_MAX_SCRIPTS = 9  # legend entries before the rest become "other"
+
+
+def script_groups(scripts: pd.Series) -> pd.Series:
+    """Scripts with the most languages keep their name; the tail becomes ``other``."""
+    common = scripts.value_counts().index[:_MAX_SCRIPTS]
+    return scripts.where(scripts.isin(common), "other")
+
+
+def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
+    """All languages as bars of the overall score (mean percentile over the five metrics),
+    best at the top, coloured by script."""
+    from babelscope.report.plots import plot_ranking
+
+    frame = result.summary.copy()
+    frame["label"] = frame["name"] + " (" + frame["language"] + ")"
+    frame["script group"] = script_groups(frame["script"])
+    return plot_ranking(
+        frame,
+        value="score",
+        label="label",
+        color_by="script group",
+        top=top,
+        title=f"{result.model_name}: languages by mean percentile over {len(METRICS)} metrics",
+        xlabel="score (1 = first on every metric)",
+    )
+
+
+def chosen_languages(result: RankResult, count: int = 8) -> list[str]:
+    """A spread for layer curves: the best, the worst and evenly spaced ones between."""
+    order = result.summary["language"].tolist()
+    if len(order) <= count:
+        return order
+    step = (len(order) - 1) / (count - 1)
+    return list(dict.fromkeys(order[round(i * step)] for i in range(count)))
+
+
+def plot_layers(
+    result: RankResult,
+    languages: Sequence[str] | None = None,
+    metrics: Sequence[str] = METRICS,
+) -> Figure:
+    """Per-layer curves of each metric (one panel per metric) for chosen languages."""
+    from babelscope.report.plots import plot_layer_curves
+
+    langs = list(languages) if languages is not None else chosen_languages(result)
+    frame = result.layer_metrics
+    frame = frame[frame["language"].isin(langs) & frame["metric"].isin(list(metrics))].copy()
+    frame["metric"] = frame["metric"].map(lambda m: METRIC_LABELS.get(m, m))
+    return plot_layer_curves(
+        frame,
+        y="value",
+        lower=None,
+        upper=None,
+        hue="language",
+        facet="metric",
+        hue_order=langs,
+        facet_order=[METRIC_LABELS.get(m, m) for m in metrics],
+        ylabel="score vs " + result.pivot,
+        ncols=3,
+        title=f"{result.model_name}: per-layer scores against {result.pivot}",
+    )
+
+
+def plot_metric_heatmap(result: RankResult, metric: str = "mexa") -> Figure:
+    """Language × layer heatmap of one metric, languages in ranking order."""
+    from babelscope.report.plots import plot_heatmap
+
+    frame = result.layer_metrics[result.layer_metrics["metric"] == metric]
+    order = result.summary["language"].tolist()
+    return plot_heatmap(
+        frame,
+        row="language",
+        col="layer",
+        value="value",
+        row_order=order,
+        col_order=sorted(frame["layer"].unique()),
+        colorbar_label=METRIC_LABELS.get(metric, metric),
+        title=f"{result.model_name}: {METRIC_LABELS.get(metric, metric)} by layer",
+    )
+
+
+def plot_identity(result: RankResult) -> Figure:
+    """Language-ID probe accuracy next to translation retrieval, per layer."""
+    from babelscope.report.plots import plot_layer_curves
+
+    frame = result.identity.melt(
+        id_vars="layer",
+        value_vars=["probe_accuracy", "retrieval_accuracy"],
+        var_name="measure",
+        value_name="accuracy",
+    )
+    frame["measure"] = frame["measure"].map(
+        {
+            "probe_accuracy": "language identity (ID probe)",
+            "retrieval_accuracy": f"meaning (retrieval vs {result.pivot})",
+        }
+    )
+    return plot_layer_curves(
+        frame,
+        y="accuracy",
+        lower=None,
+        upper=None,
+        hue="measure",
+        facet=None,
+        ylabel="held-out accuracy",
+        ylim=(0.0, 1.02),
+        title=f"{result.model_name}: where language identity fades and meaning takes over",
+    )
+
+
+def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
+    """Mean over non-Latin languages of native↔pivot, romanised↔pivot, native↔romanised."""
+    from babelscope.report.plots import plot_layer_curves
+
+    frame = result.script[result.script["metric"] == metric]
+    stats = frame.groupby(["pair", "layer"])["value"].agg(["mean", "sem"]).reset_index()
+    stats["lower"] = stats["mean"] - 1.96 * stats["sem"].fillna(0)
+    stats["upper"] = stats["mean"] + 1.96 * stats["sem"].fillna(0)
+    return plot_layer_curves(
+        stats,
+        y="mean",
+        hue="pair",
+        facet=None,
+        ylabel=METRIC_LABELS.get(metric, metric),
+        title=f"{result.model_name}: script barrier ({frame['language'].nunique()} languages)",
+    )
+
+
+def plot_text(result: RankResult, column: str = "token_premium") -> Figure:
+    """A text-side metric for every language as a ranked bar chart (lowest cost first)."""
+    from babelscope.report.plots import plot_ranking
+
+    frame = result.text.dropna(subset=[column]).copy()
+    info = result.summary.set_index("language")
+    frame["script"] = (
+        frame["language"].map(info["script"]).fillna(frame["language"].str.rpartition("_")[2])
+    )
+    frame["script group"] = script_groups(frame["script"])
+    return plot_ranking(
+        frame,
+        value=column,
+        label="language",
+        color_by="script group",
+        ascending=True,
+        title=f"{result.model_name}: {column.replace('_', ' ')}",
+    )

@@ -1,0 +1,158 @@
+"""The typed result of a ranking run: tables, figures, save and load."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from babelscope.analyses.ranking.settings import METRICS
+from babelscope.errors import DataError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from babelscope.runs import RunFolder
+
+#: Table attribute -> Parquet file in the run folder.
+TABLES = {
+    "summary": "rank_summary.parquet",
+    "layer_metrics": "rank_layers.parquet",
+    "identity": "rank_identity.parquet",
+    "script": "rank_script.parquet",
+    "text": "rank_text.parquet",
+    "spearman": "rank_spearman.parquet",
+}
+META = "rank.json"
+
+
+@dataclass
+class RankResult:
+    """Languages ranked by how well one model represents them.
+
+    - ``summary``: one row per language (pivot excluded), best first — ``overall_rank``,
+      ``score`` (mean percentile over the five metrics, 1 = first everywhere), ``mean_rank``,
+      one column per metric averaged over ``summary_layers``, ``rank_<metric>``, text metrics.
+    - ``layer_metrics``: tidy ``language, layer, metric, value`` for every layer.
+    - ``identity``: per layer, language-ID probe accuracy and translation retrieval.
+    - ``script``: per non-Latin language and layer, native/romanised/pivot alignments.
+    - ``text``: tokens per sentence, token premium, bits per byte/char/sentence (pivot too).
+    - ``spearman``: ρ between every pair of summary metrics and text metrics.
+    """
+
+    model: dict[str, Any]
+    settings: dict[str, Any]
+    data: dict[str, Any]
+    pivot: str
+    layers: list[int]
+    summary_layers: list[int]
+    summary: pd.DataFrame
+    layer_metrics: pd.DataFrame
+    identity: pd.DataFrame
+    script: pd.DataFrame
+    text: pd.DataFrame
+    spearman: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    primary_metric = "score"
+
+    @property
+    def model_name(self) -> str:
+        return str(self.model.get("name", "model"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ranking table (a copy)."""
+        return self.summary.copy()
+
+    def script_summary(self, metric: str = "mexa") -> pd.DataFrame:
+        """Per non-Latin language: ``metric`` native↔pivot, romanised↔pivot and
+        native↔romanised, averaged over the summary layers, and the romanisation gain."""
+        frame = self.script[
+            (self.script["metric"] == metric) & self.script["layer"].isin(self.summary_layers)
+        ]
+        if frame.empty:
+            return pd.DataFrame(
+                columns=["language", "script", "native-pivot", "roman-pivot", "native-roman"]
+            )
+        wide = frame.pivot_table(
+            index=["language", "script"], columns="pair", values="value", aggfunc="mean"
+        ).reset_index()
+        wide.columns.name = None
+        wide["gain"] = wide["roman-pivot"] - wide["native-pivot"]
+        return wide.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
+
+    def headline(self) -> dict[str, object]:
+        """A few numbers for report cards; ``primary`` is the top language's score."""
+        out: dict[str, object] = {"languages ranked": len(self.summary)}
+        if not self.summary.empty:
+            out["best"] = str(self.summary.iloc[0]["language"])
+            out["worst"] = str(self.summary.iloc[-1]["language"])
+            out["median MEXA"] = float(self.summary["mexa"].median())
+        if self.text["bits_per_byte"].notna().any():
+            out["median bits/byte"] = float(self.text["bits_per_byte"].median())
+        out["median token premium"] = float(self.text["token_premium"].median())
+        return out
+
+    def plot(self, kind: str = "ranking", **options: Any) -> Figure:
+        """One figure: ``ranking`` (all languages by score, coloured by script), ``layers``
+        (per-layer curves of chosen languages), ``heatmap`` (language × layer of a metric),
+        ``identity`` (probe vs retrieval), ``script`` (script barrier), ``text``."""
+        from babelscope.analyses.ranking import plots
+
+        drawers: dict[str, Callable[..., Figure]] = {
+            "ranking": plots.plot_rank_chart,
+            "layers": plots.plot_layers,
+            "heatmap": plots.plot_metric_heatmap,
+            "identity": plots.plot_identity,
+            "script": plots.plot_script,
+            "text": plots.plot_text,
+        }
+        if kind not in drawers:
+            raise ValueError(f"unknown plot kind {kind!r}; use one of {', '.join(drawers)}")
+        figure: Figure = drawers[kind](self, **options)
+        return figure
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "settings": self.settings,
+            "data": self.data,
+            "pivot": self.pivot,
+            "layers": self.layers,
+            "summary_layers": self.summary_layers,
+            "metrics": list(METRICS),
+            "notes": self.notes,
+        }
+
+    def save(self, folder: RunFolder) -> list[Path]:
+        """Write every table as Parquet plus ``rank.json`` (deterministic bytes: no times)."""
+        written = [folder.write_table(name, getattr(self, attr)) for attr, name in TABLES.items()]
+        written.append(folder.write_json(META, self.meta()))
+        return written
+
+    @classmethod
+    def load(cls, path: str | Path) -> RankResult:
+        """Read a run folder written by :meth:`save`."""
+        root = Path(path)
+        try:
+            meta = json.loads((root / META).read_text("utf-8"))
+            tables = {attr: pd.read_parquet(root / name) for attr, name in TABLES.items()}
+        except (OSError, ValueError) as exc:
+            raise DataError(
+                f"{root} holds no readable ranking result ({exc})",
+                fix="point at the --out folder of a finished `babelscope rank` run",
+            ) from exc
+        return cls(
+            model=meta["model"],
+            settings=meta["settings"],
+            data=meta["data"],
+            pivot=meta["pivot"],
+            layers=[int(x) for x in meta["layers"]],
+            summary_layers=[int(x) for x in meta["summary_layers"]],
+            notes=list(meta.get("notes", [])),
+            **tables,
+        )

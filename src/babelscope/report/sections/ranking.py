@@ -1,0 +1,139 @@
+"""The "language ranking" sections of a report, built from a :class:`RankResult`.
+
+``add_rank_sections(report, result)`` appends an overview (written summary, headline cards,
+ranked chart of every language coloured by script, the ranking table), per-layer pictures
+(curves of chosen languages, a language × layer heatmap), identity versus meaning, the script
+barrier, text-side metrics and metric agreement. Several results (one per model) can go into the
+same report: pass a distinct ``prefix`` for each.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
+from babelscope.analyses.ranking.summary import written_summary
+
+if TYPE_CHECKING:
+    from babelscope.analyses.ranking.result import RankResult
+    from babelscope.report.html import Report
+
+_TABLE_COLUMNS = [
+    "overall_rank",
+    "language",
+    "name",
+    "script",
+    "score",
+    *METRICS,
+    "retrieval",
+    "peak_layer_mexa",
+    "token_premium",
+    "bits_per_byte",
+    "bits_per_sentence",
+]
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    return slug if slug[:1].isalpha() else f"m-{slug}"
+
+
+def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None = None) -> None:
+    """Append the ranking sections for one model's result to ``report``."""
+    key = prefix or f"rank-{_slug(result.model_name)}"
+    model = result.model_name
+    layers = result.summary_layers
+    how = (
+        f"Scores are averaged over layers {layers[0]}–{layers[-1]}"
+        if layers == list(range(layers[0], layers[-1] + 1))
+        else f"Scores are averaged over layers {', '.join(map(str, layers))}"
+    )
+
+    overview = report.add_section(key, f"Language ranking: {model}")
+    overview.add_text(
+        written_summary(
+            result.summary,
+            result.spearman,
+            result.script,
+            result.identity,
+            model=model,
+            pivot=result.pivot,
+        )
+    )
+    overview.add_text(
+        f"{how}; the overall score is the mean percentile over the five metrics "
+        "(1 = first on every one). Raw cosines are inflated by anisotropy and massive "
+        "activations, so compare languages within this model, not values across models."
+        + (" Dimensions were z-scored first." if result.settings.get("standardize") else "")
+    )
+    overview.add_metrics(result.headline(), primary="best" if len(result.summary) else None)
+    if not result.summary.empty:
+        overview.add_figure(
+            result.plot("ranking"),
+            f"Every language by overall score against {result.pivot}, coloured by script.",
+        )
+        shown = [c for c in _TABLE_COLUMNS if c in result.summary.columns]
+        overview.add_table(
+            result.summary[shown], "The ranking (best first).", max_rows=None, float_format="{:.3g}"
+        )
+
+    per_layer = report.add_section(f"{key}-layers", f"Per layer: {model}")
+    per_layer.add_figure(
+        result.plot("layers"),
+        "Per-layer scores of a spread of languages (best, worst and evenly spaced between).",
+    )
+    per_layer.add_figure(
+        result.plot("heatmap", metric="mexa"),
+        "MEXA alignment per language and layer (rows in ranking order).",
+    )
+
+    identity = report.add_section(f"{key}-identity", f"Identity versus meaning: {model}")
+    identity.add_text(
+        "Per layer, a logistic-regression language-ID probe on held-out sentences "
+        "(language identity) next to translation retrieval against the pivot (meaning). "
+        "Where the probe drops and retrieval rises, the model has moved from form to content."
+    )
+    identity.add_figure(result.plot("identity"), "Language-ID probe accuracy and retrieval.")
+    identity.add_table(result.identity, "Identity versus meaning per layer.", max_rows=None)
+
+    if not result.script.empty:
+        barrier = report.add_section(f"{key}-script", f"Script barrier: {model}")
+        barrier.add_text(
+            "The same sentences of every non-Latin-script language, native and romanised "
+            f"({result.settings.get('romanizer', 'anyascii')}), compared with {result.pivot} "
+            "and with each other. A positive gain means romanised text aligns better with the "
+            "pivot than the native script."
+        )
+        barrier.add_figure(result.plot("script"), "Mean MEXA alignment per layer (95% band).")
+        barrier.add_table(
+            result.script_summary(),
+            "MEXA alignment averaged over the summary layers (largest gain first).",
+            max_rows=None,
+            float_format="{:.3g}",
+        )
+
+    text = report.add_section(f"{key}-text", f"Text-side metrics: {model}")
+    text.add_text(
+        "Tokens needed for the same parallel sentences (premium: relative to "
+        f"{result.pivot}) and the model's own surprisal: bits per UTF-8 byte, per character "
+        "and per sentence. Bits per sentence compare the same content across languages."
+    )
+    text.add_figure(result.plot("text"), "Token premium per language (lowest first).")
+    text.add_table(
+        result.text.sort_values("token_premium"),
+        "Text-side metrics per language.",
+        max_rows=None,
+        float_format="{:.3g}",
+    )
+
+    agree = report.add_section(f"{key}-agreement", f"Do the metrics agree? {model}")
+    labelled = result.spearman.copy()
+    for column in ("metric_a", "metric_b"):
+        labelled[column] = labelled[column].map(lambda m: METRIC_LABELS.get(m, m))
+    agree.add_table(
+        labelled,
+        "Spearman ρ between per-language summaries (text-side metrics included).",
+        max_rows=None,
+        float_format="{:.3g}",
+    )

@@ -1,0 +1,166 @@
+"""The ranking pipeline on a tiny random model and synthetic parallel text."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from test_rank_support import LANGUAGES, flores_dir, synthetic_corpus, tiny_model_dir
+
+from babelscope import load_model
+from babelscope.analyses.ranking import METRICS, RankResult, RankSettings, run_rank
+from babelscope.analyses.ranking.forward import ForwardSpec, forward_texts
+from babelscope.capture import capture
+from babelscope.data.flores import FloresDataset
+from babelscope.models.handle import ModelHandle
+from babelscope.runs import RunFolder
+
+pytestmark = pytest.mark.integration
+__all__ = ["flores_dir", "tiny_model_dir"]  # fixtures used by name below
+
+SETTINGS = RankSettings(sentences=24, shard_size=8, probe_max_iter=200)
+
+
+@pytest.fixture(scope="module")
+def handle(tiny_model_dir: Path) -> ModelHandle:
+    return load_model(str(tiny_model_dir), progress=False)
+
+
+@pytest.fixture(scope="module")
+def ranked(handle: ModelHandle, flores_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    store = tmp_path_factory.mktemp("rank") / "store"
+    return run_rank(
+        handle, FloresDataset.open(flores_dir), settings=SETTINGS, store_dir=store, progress=False
+    )
+
+
+def test_states_match_the_capture_engine(handle: ModelHandle) -> None:
+    texts = synthetic_corpus(6)["fra_Latn"]
+    spec = ForwardSpec(layers=(0, 2, 3), batch_size=4)
+    ours = forward_texts(handle, texts, spec, text_metrics=False)
+    for pooling in ("last", "weighted_mean"):
+        reference = capture(handle, texts, layers=[0, 2, 3], pooling=pooling, batch_size=1)
+        for layer in (0, 2, 3):
+            torch.testing.assert_close(
+                ours[f"{pooling}.{layer}"], reference.pooled[layer], rtol=1e-5, atol=1e-5
+            )
+
+
+def test_bits_match_the_full_hf_forward(handle: ModelHandle) -> None:
+    texts = synthetic_corpus(5)["deu_Latn"]
+    spec = ForwardSpec(layers=(1,), batch_size=3, head_chunk=7)  # chunks cut across rows
+    ours = forward_texts(handle, texts, spec, text_metrics=True)
+    for i, text in enumerate(texts):
+        ids = torch.tensor([handle.tokenizer(text)["input_ids"]])
+        with torch.no_grad():
+            logp = torch.log_softmax(handle.model(ids).logits.double(), -1)[0]
+        nats = -logp[:-1].gather(1, ids[0, 1:, None]).sum()
+        assert ours["nll_bits"][i].item() == pytest.approx(nats.item() / math.log(2), rel=1e-5)
+        assert ours["scored_tokens"][i].item() == ids.shape[1] - 1  # BOS is context only
+        assert ours["scored_bytes"][i].item() == len(text.encode())
+        assert ours["content_tokens"][i].item() == ids.shape[1] - 1
+
+
+def test_batching_does_not_change_states_beyond_float_noise(handle: ModelHandle) -> None:
+    texts = synthetic_corpus(7)["eng_Latn"]
+    one = forward_texts(handle, texts, ForwardSpec(layers=(3,), batch_size=1), text_metrics=True)
+    many = forward_texts(handle, texts, ForwardSpec(layers=(3,), batch_size=7), text_metrics=True)
+    for name in ("last.3", "mean.3", "weighted_mean.3", "nll_bits"):
+        torch.testing.assert_close(one[name], many[name], rtol=1e-5, atol=1e-5)
+
+
+def test_tables_have_the_documented_shape(ranked) -> None:
+    result: RankResult = ranked.result
+    others = [code for code in LANGUAGES if code != "eng_Latn"]
+    assert sorted(result.summary["language"]) == sorted(others)  # pivot is not ranked
+    assert result.layers == [0, 1, 2, 3] and result.summary_layers == [1, 2, 3]
+    expected = len(others) * len(result.layers) * (len(METRICS) + 1)
+    assert len(result.layer_metrics) == expected
+    assert result.summary["overall_rank"].tolist() == sorted(result.summary["overall_rank"])
+    assert result.summary["overall_rank"].iloc[0] == 1
+    assert result.summary["score"].between(0, 1).all()
+    # summary = mean over the summary layers of the per-layer values
+    mexa = result.layer_metrics.query("metric == 'mexa' and layer >= 1 and language == 'fra_Latn'")
+    row = result.summary.set_index("language").loc["fra_Latn"]
+    assert row["mexa"] == pytest.approx(mexa["value"].mean())
+    assert result.identity["layer"].tolist() == [0, 1, 2, 3]
+    assert (result.identity["probe_chance"] == 1 / len(LANGUAGES)).all()
+    assert set(result.script["language"]) == {"rus_Cyrl"}
+    assert set(result.script["pair"]) == {"native-pivot", "roman-pivot", "native-roman"}
+    assert ranked.timings["computed_shards"] == 18  # 5 languages + 1 romanised, 3 shards each
+
+
+def test_text_metrics_known_relations(ranked) -> None:
+    text = ranked.result.text.set_index("language")
+    assert text.loc["eng_Latn", "token_premium"] == 1.0
+    # the Cyrillic twin of the English sentences has the same characters, twice the bytes
+    assert (
+        text.loc["rus_Cyrl", "bytes_per_sentence"]
+        > 1.7 * text.loc["eng_Latn", "bytes_per_sentence"]
+    )
+    assert text.loc["rus_Cyrl", "chars_per_sentence"] == text.loc["eng_Latn", "chars_per_sentence"]
+    bits = text.loc["fra_Latn"]
+    assert bits["bits_per_byte"] == pytest.approx(
+        bits["bits_per_sentence"] * 24 / (bits["bytes_per_sentence"] * 24)
+    )
+    # a random model is near uniform over its 96 tokens: about log2(96) bits per token
+    assert 5.5 < text.loc["eng_Latn", "bits_per_token"] < 7.5
+
+
+def test_rerun_reuses_the_store_and_gives_identical_tables(
+    handle: ModelHandle, flores_dir: Path, ranked
+) -> None:
+    store = Path(ranked.store["path"]).parent
+    again = run_rank(
+        handle, FloresDataset.open(flores_dir), settings=SETTINGS, store_dir=store, progress=False
+    )
+    assert again.timings["computed_shards"] == 0
+    pd.testing.assert_frame_equal(again.result.summary, ranked.result.summary)
+    pd.testing.assert_frame_equal(again.result.layer_metrics, ranked.result.layer_metrics)
+
+
+def test_standardize_and_summary_options_are_recorded(
+    handle: ModelHandle, flores_dir: Path, ranked
+) -> None:
+    store = Path(ranked.store["path"]).parent
+    settings = RankSettings(
+        sentences=24, shard_size=8, standardize=True, summary_layers="all", script_barrier=False
+    )
+    run = run_rank(
+        handle,
+        FloresDataset.open(flores_dir),
+        languages="fra_Latn,de,spa_Latn",
+        settings=settings,
+        store_dir=store,
+        progress=False,
+    )
+    assert run.timings["computed_shards"] == 0  # same forward settings: same store
+    assert run.result.settings["standardize"] is True and run.result.summary_layers == [0, 1, 2, 3]
+    assert sorted(run.result.summary["language"]) == ["deu_Latn", "fra_Latn", "spa_Latn"]
+    assert run.result.script.empty
+    ranker = run.result.layer_metrics.query("metric == 'ranker'")["value"]
+    raw = ranked.result.layer_metrics.query("metric == 'ranker'")["value"]
+    assert ranker.mean() < raw.mean()  # z-scoring removes the shared direction
+
+
+def test_save_load_plot_and_report(ranked, tmp_path: Path) -> None:
+    from babelscope.report.html import Report
+    from babelscope.report.sections.ranking import add_rank_sections
+
+    result: RankResult = ranked.result
+    folder = RunFolder(tmp_path / "run")
+    result.save(folder)
+    loaded = RankResult.load(folder.path)
+    pd.testing.assert_frame_equal(loaded.summary, result.summary)
+    pd.testing.assert_frame_equal(loaded.script, result.script)
+    assert loaded.meta() == result.meta()
+    for kind in ("ranking", "layers", "heatmap", "identity", "script", "text"):
+        assert loaded.plot(kind).axes
+    report = Report("test")
+    add_rank_sections(report, loaded)
+    html = report.render()
+    assert "Language ranking" in html and "Script barrier" in html and "Spearman" in html
+    assert report.sections[0].id.startswith("rank-")

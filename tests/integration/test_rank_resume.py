@@ -1,0 +1,189 @@
+"""A real ``babelscope rank`` run killed with SIGKILL at several points resumes to bit-identical
+results without recomputing finished shards; a corrupted shard is detected and recomputed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_rank_support import flores_dir, tiny_model_dir
+
+from babelscope.cli.main import main
+from babelscope.runs import is_complete
+
+pytestmark = pytest.mark.integration
+__all__ = ["flores_dir", "tiny_model_dir"]
+
+# Runs the real CLI in a child process. Optional pauses after each shard write and each table
+# write give the test a window to land its SIGKILL at a chosen point; they change no result.
+DRIVER = """
+import sys, time
+shard_pause, table_pause = float(sys.argv[1]), float(sys.argv[2])
+from babelscope.capture.store import ActivationStore
+from babelscope.runs import RunFolder
+write_shard, write_table = ActivationStore.write, RunFolder.write_table
+def slow_shard(self, *args, **kwargs):
+    entry = write_shard(self, *args, **kwargs)
+    time.sleep(shard_pause)
+    return entry
+def slow_table(self, *args, **kwargs):
+    path = write_table(self, *args, **kwargs)
+    time.sleep(table_pause)
+    return path
+ActivationStore.write, RunFolder.write_table = slow_shard, slow_table
+from babelscope.cli.main import main
+sys.exit(main(sys.argv[3:]))
+"""
+SHARDS = 18  # 5 languages + the romanised Cyrillic one, 24 sentences in shards of 8
+RESULT_FILES = (
+    "rank.json",
+    "rank_summary.parquet",
+    "rank_layers.parquet",
+    "rank_identity.parquet",
+    "rank_script.parquet",
+    "rank_text.parquet",
+    "rank_spearman.parquet",
+)
+
+
+def _argv(model: Path, data: Path, out: Path) -> list[str]:
+    return [
+        "rank",
+        "--model",
+        str(model),
+        "--data",
+        f"flores200:{data}",
+        "--sentences",
+        "24",
+        "--shard-size",
+        "8",
+        "--out",
+        str(out),
+        "--no-report",
+        "--no-progress",
+    ]
+
+
+def _store_manifest(out: Path) -> dict:
+    for path in (out / "store").glob("*/manifest.json"):
+        try:
+            return dict(json.loads(path.read_text()))
+        except ValueError:  # replaced while we read it
+            return {}
+    return {}
+
+
+def _listed(out: Path) -> dict[str, str]:
+    return {k: v["sha256"] for k, v in _store_manifest(out).get("shards", {}).items()}
+
+
+def _mtimes(out: Path, keys: list[str]) -> dict[str, int]:
+    (store,) = (out / "store").iterdir()
+    return {k: (store / "shards" / f"{k}.safetensors").stat().st_mtime_ns for k in keys}
+
+
+def _kill_when(
+    driver: Path, argv: list[str], ready: Callable[[], bool], pauses: tuple[float, float]
+) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, str(driver), *map(str, pauses), *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 300
+    try:
+        while not ready():
+            if process.poll() is not None:
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                pytest.fail(f"run ended (code {process.returncode}) before the kill: {stderr}")
+            if time.monotonic() > deadline:
+                pytest.fail("the run never reached the kill point")
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+        if process.stderr:
+            process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+
+
+def _digests(out: Path) -> dict[str, str]:
+    files = {name: out / name for name in RESULT_FILES}
+    files.update({str(p.relative_to(out)): p for p in (out / "store").rglob("*.safetensors")})
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
+
+
+def test_sigkill_at_several_points_then_resume_is_bit_identical(
+    tiny_model_dir: Path, flores_dir: Path, tmp_path: Path
+) -> None:
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER)
+    out = tmp_path / "killed"
+    argv = _argv(tiny_model_dir, flores_dir, out)
+
+    # 1. right after the first shard is listed
+    _kill_when(driver, argv, lambda: len(_listed(out)) >= 1, (0.5, 0.0))
+    assert not is_complete(out)
+    kept = _listed(out)
+    assert 1 <= len(kept) < SHARDS
+    kept_mtimes = _mtimes(out, list(kept))
+
+    # 2. with no pauses, wherever the run is once two more shards are listed (mid-forward,
+    #    mid-write or between shards)
+    _kill_when(driver, argv, lambda: len(_listed(out)) >= len(kept) + 2, (0.0, 0.0))
+    assert not is_complete(out)
+    second = _listed(out)
+    assert {k: second[k] for k in kept} == kept  # finished shards were not recomputed
+    assert _mtimes(out, list(kept)) == kept_mtimes
+    kept, kept_mtimes = second, _mtimes(out, list(second))
+
+    # 3. after every shard, while the result tables are being written
+    _kill_when(driver, argv, (out / "rank_summary.parquet").exists, (0.0, 2.0))
+    assert not is_complete(out)
+    assert len(_listed(out)) == SHARDS
+    assert _mtimes(out, list(kept)) == kept_mtimes
+
+    # 4. resume to the end
+    assert main(argv) == 0
+    assert is_complete(out)
+    resumed = json.loads((out / "manifest.json").read_text())
+    assert resumed["timings"]["computed_shards"] == 0
+    assert _mtimes(out, list(kept)) == kept_mtimes
+
+    # an uninterrupted run elsewhere gives the same bytes, shards and tables alike
+    clean = tmp_path / "clean"
+    assert main(_argv(tiny_model_dir, flores_dir, clean)) == 0
+    assert _digests(out) == _digests(clean)
+
+
+def test_corrupt_shard_is_recomputed_on_the_next_run(
+    tiny_model_dir: Path, flores_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    argv = _argv(tiny_model_dir, flores_dir, out)
+    assert main(argv) == 0
+    before = _digests(out)
+    (store,) = (out / "store").iterdir()
+    victim = store / "shards" / "fra_Latn" / "00001.safetensors"
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one flipped bit, same size
+    victim.write_bytes(bytes(data))
+    stray = store / "shards" / "deu_Latn" / ".00000.safetensors.dead.tmp"
+    stray.write_bytes(b"left by a killed writer")
+    with pytest.warns(UserWarning, match="fra_Latn/00001 fails its sha256 check"):
+        assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["timings"]["recomputed_shards"] == 1
+    assert manifest["timings"]["computed_shards"] == 1
+    assert not stray.exists()
+    assert _digests(out) == before
