@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from babelscope.cli import cmd_lens, cmd_models
+from babelscope.cli import cmd_demo, cmd_latent, cmd_lens, cmd_models, cmd_rank
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-REGISTRY: list[Register] = [cmd_models.register, cmd_lens.register]
+REGISTRY: list[Register] = [
+    cmd_demo.register,
+    cmd_latent.register,
+    cmd_rank.register,
+    cmd_lens.register,
+    cmd_models.register,
+]

@@ -1,0 +1,1 @@
+"""Report sections built from analysis results (one module per analysis)."""
