@@ -8,6 +8,10 @@ and maps the name's leading words to an ISO 15924 code.
 Han characters cannot be told apart as simplified or traditional from their names, so they map to
 ``Hani``; Han mixed with kana is Japanese (``Jpan``). Digits, punctuation, spaces and symbols carry
 no script and are ignored; text with no letters at all is ``Zyyy`` (ISO 15924 "Common").
+
+This is the package's only name -> script table: token attribution
+(``languages.attribution._scripts``) layers its letter-only, kana-merged view on top of it, so a
+script added here reaches both.
 """
 
 from __future__ import annotations
@@ -20,18 +24,23 @@ from functools import lru_cache
 COMMON = "Zyyy"
 
 # Leading words of Unicode character names -> ISO 15924. Longer prefixes are tried first, so
-# "CJK UNIFIED IDEOGRAPH" wins over anything shorter. Covers every script used by FLORES-200/SIB-200
-# plus the other scripts a multilingual tokenizer commonly contains.
+# "CJK UNIFIED IDEOGRAPH" wins over anything shorter and a longer prefix mapped to COMMON carves an
+# exception out of a script. Covers every script used by FLORES-200/SIB-200 plus the other scripts
+# a multilingual tokenizer commonly contains.
 _NAME_PREFIXES: dict[str, str] = {
     "LATIN": "Latn",
     "FULLWIDTH LATIN": "Latn",
     "CYRILLIC": "Cyrl",
     "GREEK": "Grek",
+    "COPTIC": "Copt",
+    "COPTIC EPACT": COMMON,  # Epact numbers and their mark are Common/Inherited, not Coptic
     "ARMENIAN": "Armn",
     "GEORGIAN": "Geor",
     "HEBREW": "Hebr",
     "ARABIC": "Arab",
     "SYRIAC": "Syrc",
+    "SAMARITAN": "Samr",
+    "MANDAIC": "Mand",
     "THAANA": "Thaa",
     "NKO": "Nkoo",
     "DEVANAGARI": "Deva",
@@ -56,6 +65,8 @@ _NAME_PREFIXES: dict[str, str] = {
     "MONGOLIAN": "Mong",
     "CHEROKEE": "Cher",
     "CANADIAN SYLLABICS": "Cans",
+    "OGHAM": "Ogam",
+    "RUNIC": "Runr",
     "HANGUL": "Hang",
     "HALFWIDTH HANGUL": "Hang",
     "HIRAGANA": "Hira",

@@ -1,10 +1,16 @@
-"""A small private Unicode script detector (ISO 15924) for token attribution.
+"""Token attribution's view of Unicode scripts, on top of :mod:`babelscope.languages.scripts`.
 
-Python's ``unicodedata`` has no script property, but the first word(s) of a letter's Unicode
-name name its script ("CYRILLIC SMALL LETTER KA", "CJK UNIFIED IDEOGRAPH-4E66"). That is
-enough to tell which languages could have written a token; ``babelscope.languages.registry``
-carries the full table for other uses. Only letters count: digits, punctuation, symbols and
-combining marks are script-neutral (``None``).
+The name -> script table lives only in ``languages.scripts``; this layer changes what attribution
+needs changed and adds what only token bytes need:
+
+* only letters count: digits, punctuation, symbols, combining marks and ``MODIFIER LETTER …``
+  characters are script-neutral (``None``), so ``"▁Montag,"`` is one script, not two;
+* Hiragana and Katakana are merged into ``Kana``: both mean "Japanese" for attribution;
+* a letter without a listed script (``𝐀``, ``〼``, or a letter of a script the table lacks) is
+  ``Zzzz``, which no language accepts: a token holding one is left unattributed, not read as if
+  the letter were absent;
+* a partial UTF-8 character (a byte-fallback token such as ``<0xE4>``) gets the script every
+  character it could still become shares.
 """
 
 from __future__ import annotations
@@ -12,69 +18,16 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-# Hiragana and Katakana are merged: both mean "Japanese" for attribution.
+from babelscope.languages.scripts import COMMON
+from babelscope.languages.scripts import char_script as unicode_script
+
 KANA = "Kana"
+"""Hiragana and Katakana, merged."""
+
 HAN = "Hani"
 
-_NAME_PREFIX_TO_SCRIPT: dict[str, str] = {
-    "LATIN": "Latn",
-    "CYRILLIC": "Cyrl",
-    "GREEK": "Grek",
-    "COPTIC": "Copt",
-    "ARMENIAN": "Armn",
-    "HEBREW": "Hebr",
-    "ARABIC": "Arab",
-    "SYRIAC": "Syrc",
-    "THAANA": "Thaa",
-    "NKO": "Nkoo",
-    "DEVANAGARI": "Deva",
-    "BENGALI": "Beng",
-    "GURMUKHI": "Guru",
-    "GUJARATI": "Gujr",
-    "ORIYA": "Orya",
-    "TAMIL": "Taml",
-    "TELUGU": "Telu",
-    "KANNADA": "Knda",
-    "MALAYALAM": "Mlym",
-    "SINHALA": "Sinh",
-    "THAI": "Thai",
-    "LAO": "Laoo",
-    "TIBETAN": "Tibt",
-    "MYANMAR": "Mymr",
-    "GEORGIAN": "Geor",
-    "HANGUL": "Hang",
-    "ETHIOPIC": "Ethi",
-    "CHEROKEE": "Cher",
-    "CANADIAN": "Cans",
-    "OGHAM": "Ogam",
-    "RUNIC": "Runr",
-    "KHMER": "Khmr",
-    "MONGOLIAN": "Mong",
-    "HIRAGANA": KANA,
-    "KATAKANA": KANA,
-    "BOPOMOFO": "Bopo",
-    "CJK": HAN,
-    "IDEOGRAPHIC": HAN,
-    "YI": "Yiii",
-    "TIFINAGH": "Tfng",
-    "OL": "Olck",
-    "ADLAM": "Adlm",
-    "VAI": "Vaii",
-    "JAVANESE": "Java",
-    "BALINESE": "Bali",
-    "SUNDANESE": "Sund",
-    "SAMARITAN": "Samr",
-    "MANDAIC": "Mand",
-}
-
-
-_SPECIAL_NAME_PREFIXES: tuple[tuple[str, str | None], ...] = (
-    ("KATAKANA-HIRAGANA", KANA),
-    ("MODIFIER LETTER", None),
-    ("HALFWIDTH KATAKANA", KANA),
-    ("HALFWIDTH HANGUL", "Hang"),
-    ("FULLWIDTH LATIN", "Latn"),
-)
+UNKNOWN = "Zzzz"
+"""ISO 15924 "Unknown": a letter whose script the table does not list."""
 
 
 @cache
@@ -83,11 +36,12 @@ def char_script(char: str) -> str | None:
     an unlisted script, ``None`` for anything that is not a letter (or a modifier letter)."""
     if unicodedata.category(char)[0] != "L":
         return None
-    name = unicodedata.name(char, "")
-    for prefix, special in _SPECIAL_NAME_PREFIXES:
-        if name.startswith(prefix):
-            return special
-    return _NAME_PREFIX_TO_SCRIPT.get(name.split(" ", 1)[0], "Zzzz")
+    script = unicode_script(char)
+    if script == "Hira":
+        return KANA
+    if script == COMMON:
+        return None if unicodedata.name(char, "").startswith("MODIFIER LETTER") else UNKNOWN
+    return script
 
 
 def _range_script(lo: int, hi: int) -> str | None:
@@ -107,6 +61,8 @@ def _range_script(lo: int, hi: int) -> str | None:
 
 
 _MAX_RANGE = 4096
+# A byte-level token may hold invalid UTF-8 such as b"\xf4\x90", whose range lies past Unicode.
+_LAST_CODE_POINT = 0x10FFFF
 
 
 @cache
@@ -116,7 +72,8 @@ def partial_char_script(prefix: bytes) -> str | None:
     ``prefix`` is a lead byte plus zero or more continuation bytes, fewer than the character
     needs. The characters it can still become form a code-point range; when every letter in
     that range has the same script (``\\xd0`` -> Cyrillic, ``\\xe4`` -> Han, ``\\xe3\\x81`` ->
-    kana) that script is returned. Ranges wider than 4096 code points are not examined."""
+    kana) that script is returned. Ranges wider than 4096 code points, or past U+10FFFF, are not
+    examined."""
     if not prefix:
         return None
     lead = prefix[0]
@@ -135,7 +92,7 @@ def partial_char_script(prefix: bytes) -> str | None:
     missing = length - len(prefix)
     lo = bits << (6 * missing)
     hi = lo + (1 << (6 * missing)) - 1
-    if hi - lo + 1 > _MAX_RANGE:
+    if hi - lo + 1 > _MAX_RANGE or lo > _LAST_CODE_POINT:
         return None
     return _range_script(lo, hi)
 

@@ -37,8 +37,11 @@ from babelscope.languages.attribution._scripts import KANA
 from babelscope.languages.attribution._soft_rules import Row, RowScorer
 from babelscope.languages.attribution.vocabulary import Vocabulary
 
-SOFT_VERSION = "1"
-"""Bump whenever the rules above change; it is part of the on-disk cache key."""
+SOFT_VERSION = "2"
+"""Bump whenever the rules above change; it is part of the on-disk cache key.
+
+2: letters come from the one script table in ``languages.scripts`` (Meetei Mayek and Buginese
+became attributable; U+3006 〆 is Common, no longer Han)."""
 
 OTHER = "other"
 """Name of the last column."""
