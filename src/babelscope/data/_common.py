@@ -1,11 +1,16 @@
-"""Helpers shared by the parallel-data loaders: strict decoding, helpful suggestions, hashing."""
+"""Helpers shared by the parallel-data loaders: strict decoding, helpful suggestions, hashing,
+and :class:`ParallelDataset`, the part of a loader that does not depend on its file layout."""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import ClassVar, Generic, Protocol, TypeVar
 
+from babelscope.data._files import FileTree, open_tree
 from babelscope.errors import DataError
 
 #: FLORES-200 codes that FLORES+ (``openlanguagedata/flores_plus``) publishes under another
@@ -36,6 +41,16 @@ def decode_text(data: bytes, where: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def read_text(tree: FileTree, rel: str) -> str:
+    """The decoded text of the file ``rel`` (see :func:`decode_text`)."""
+    return decode_text(tree.read_bytes(rel), tree.where(rel))
+
+
+def read_optional_text(tree: FileTree, rel: str) -> str | None:
+    """Like :func:`read_text`, or None when there is no such file (optional side files)."""
+    return read_text(tree, rel) if tree.is_file(rel) else None
+
+
 def split_lines(text: str) -> list[str]:
     """One entry per line. Only ``\\n`` separates lines (``str.splitlines`` would also split on
     U+2028 and friends, which occur inside real sentences); a final newline ends the last line
@@ -58,6 +73,13 @@ def resolve_code(code: str, available: Sequence[str], aliases: Mapping[str, str]
         if new == code and old in available:
             return old
     return None
+
+
+def reference_code(available: Sequence[str]) -> str | None:
+    """The language other files are checked against: English if present, else the first."""
+    if not available:
+        return None
+    return REFERENCE_LANGUAGE if REFERENCE_LANGUAGE in available else available[0]
 
 
 def close_codes(code: str, available: Iterable[str], limit: int = 5) -> list[str]:
@@ -105,3 +127,74 @@ def check_count(n: int | None, available: int, what: str) -> int:
             fix=f"pass n <= {available}, or n=None for all",
         )
     return n
+
+
+class Backend(Protocol):
+    """What every loader backend (local files or the hub) has: a label for manifests."""
+
+    label: str
+
+
+BackendT = TypeVar("BackendT", bound=Backend)
+_Dataset = TypeVar("_Dataset", bound="ParallelDataset")
+
+
+class ParallelDataset(ABC, Generic[BackendT]):
+    """A parallel dataset read through a backend, with FLORES-200 ↔ FLORES+ code aliases.
+
+    FLORES and SIB-200 differ in layout and checks but open, name and resolve languages the same
+    way; subclasses supply the two backends (:meth:`_local`, :meth:`_hub`), ``what`` (the
+    dataset's name in messages) and ``layout_fix`` (what a valid local source looks like).
+    ``aliases`` maps old → new codes and defaults to :data:`FLORES_PLUS_RENAMES`.
+    """
+
+    what: ClassVar[str]
+    layout_fix: ClassVar[str]
+
+    def __init__(self, backend: BackendT, *, aliases: Mapping[str, str] | None = None) -> None:
+        self.backend = backend
+        self.aliases = dict(FLORES_PLUS_RENAMES if aliases is None else aliases)
+
+    @classmethod
+    @abstractmethod
+    def _local(cls, tree: FileTree) -> BackendT:
+        """The backend reading this dataset's layout from ``tree``."""
+
+    @classmethod
+    @abstractmethod
+    def _hub(cls, token: str | None) -> BackendT:
+        """The hub backend (imported on use: it needs the optional ``datasets`` package)."""
+
+    @classmethod
+    def open(
+        cls: type[_Dataset], source: str | Path, *, aliases: Mapping[str, str] | None = None
+    ) -> _Dataset:
+        """Open a local directory or tarball. Cheap: files are listed and read on first use."""
+        tree = open_tree(source, what=cls.what, fix=cls.layout_fix)
+        return cls(cls._local(tree), aliases=aliases)
+
+    @classmethod
+    def from_hub(
+        cls: type[_Dataset], *, token: str | None = None, aliases: Mapping[str, str] | None = None
+    ) -> _Dataset:
+        """The dataset from the Hugging Face hub; the class docstring names the repository."""
+        return cls(cls._hub(token), aliases=aliases)
+
+    @property
+    def source(self) -> str:
+        """Where the data comes from, for manifests."""
+        return self.backend.label
+
+    def _resolve_in(self, lang: str, available: Sequence[str], *, where: str, listing: str) -> str:
+        """The code ``available`` uses for ``lang``; a DataError naming ``where`` (e.g.
+        ``FLORES dev``) and suggesting codes, with ``listing`` saying how to see them all."""
+        code = resolve_code(lang, available, self.aliases)
+        if code is None:
+            raise DataError(
+                f"language {lang!r} is not in {where} at {self.source}",
+                fix=missing_language_fix(lang, available, listing),
+            )
+        return code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.source!r})"

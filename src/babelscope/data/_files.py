@@ -18,6 +18,7 @@ import tarfile
 import zlib
 from abc import ABC, abstractmethod
 from pathlib import Path, PurePosixPath
+from typing import ClassVar
 
 from babelscope.errors import DataError
 
@@ -142,6 +143,55 @@ def _safe_name(name: str) -> str | None:
         return None
     parts = [p for p in path.parts if p not in ("", ".")]
     return "/".join(parts) or None
+
+
+class DatasetFolder(ABC):
+    """One dataset's files inside a :class:`FileTree`, below a root folder found on first use.
+
+    Users pass the dataset's own folder, the folder or archive around it, or a copy laid out by
+    hand. So a layout names the folders its root is usually in (``preferred``) and how to
+    recognise a root (:meth:`is_root`); every top-level folder is tried after those, and the
+    error says what was looked for (``missing``) and what a valid source looks like (``fix``).
+    """
+
+    preferred: ClassVar[tuple[str, ...]]
+    missing: ClassVar[str]
+    fix: ClassVar[str]
+
+    def __init__(self, tree: FileTree) -> None:
+        self.tree = tree
+        self.label = tree.label
+        self._root: str | None = None
+
+    @abstractmethod
+    def is_root(self, folder: str) -> bool:
+        """Whether ``folder`` holds the dataset (its split or language folders)."""
+
+    @property
+    def root(self) -> str:
+        """The folder holding the dataset; a :class:`DataError` when no candidate does."""
+        if self._root is None:
+            self._root = self._find_root()
+        return self._root
+
+    def _find_root(self) -> str:
+        candidates = [*self.preferred, *(c for c in self.tree.listdir("") if self.tree.is_dir(c))]
+        for candidate in dict.fromkeys(candidates):
+            if self.is_root(candidate):
+                return candidate
+        raise DataError(f"{self.missing} in {self.label}", fix=self.fix)
+
+    def stems(self, folder: str, suffix: str, *, files_only: bool = False) -> list[str]:
+        """Names in ``folder`` that end in ``suffix``, without it (``fra_Latn`` for
+        ``fra_Latn.dev``), in :meth:`FileTree.listdir` order; a bare ``suffix`` is no name.
+        ``files_only`` skips folders."""
+        return [
+            name[: -len(suffix)]
+            for name in self.tree.listdir(folder)
+            if name.endswith(suffix)
+            and len(name) > len(suffix)
+            and (not files_only or self.tree.is_file(join(folder, name)))
+        ]
 
 
 def is_tarball(path: Path) -> bool:

@@ -15,22 +15,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
 from babelscope.data._common import (
-    FLORES_PLUS_RENAMES,
-    REFERENCE_LANGUAGE,
+    ParallelDataset,
     check_count,
-    decode_text,
     hash_texts,
-    missing_language_fix,
-    resolve_code,
+    read_optional_text,
+    read_text,
+    reference_code,
     split_lines,
 )
-from babelscope.data._files import FileTree, join, open_tree
+from babelscope.data._files import DatasetFolder, FileTree, join
 from babelscope.errors import DataError
 
 _LAYOUT_FIX = (
@@ -57,36 +55,21 @@ class FloresBackend(Protocol):
     def metadata_where(self, split: str) -> str: ...
 
 
-class FloresFiles:
+class FloresFiles(DatasetFolder):
     """FLORES files in a :class:`FileTree` rooted at the folder that holds the split folders."""
 
-    def __init__(self, tree: FileTree) -> None:
-        self.tree = tree
-        self.label = tree.label
-        self._root: str | None = None
+    preferred = ("", "flores200_dataset")
+    missing = "no FLORES-200 split folders found"
+    fix = _LAYOUT_FIX
 
-    @property
-    def root(self) -> str:
-        if self._root is None:
-            self._root = self._find_root()
-        return self._root
-
-    def _find_root(self) -> str:
-        candidates = ["", "flores200_dataset"]
-        candidates += [c for c in self.tree.listdir("") if self.tree.is_dir(c)]
-        for candidate in dict.fromkeys(candidates):
-            if self._split_names(candidate):
-                return candidate
-        raise DataError(f"no FLORES-200 split folders found in {self.label}", fix=_LAYOUT_FIX)
+    def is_root(self, folder: str) -> bool:
+        return bool(self._split_names(folder))
 
     def _split_names(self, root: str) -> list[str]:
         names = []
         for child in self.tree.listdir(root):
             folder = join(root, child)
-            suffix = f".{child}"
-            if self.tree.is_dir(folder) and any(
-                f.endswith(suffix) and len(f) > len(suffix) for f in self.tree.listdir(folder)
-            ):
+            if self.tree.is_dir(folder) and self.stems(folder, f".{child}"):
                 names.append(child)
         return names
 
@@ -94,29 +77,21 @@ class FloresFiles:
         return self._split_names(self.root)
 
     def languages(self, split: str) -> list[str]:
-        suffix = f".{split}"
-        folder = join(self.root, split)
-        return sorted(
-            f[: -len(suffix)]
-            for f in self.tree.listdir(folder)
-            if f.endswith(suffix) and len(f) > len(suffix) and self.tree.is_file(join(folder, f))
-        )
+        return sorted(self.stems(join(self.root, split), f".{split}", files_only=True))
 
     def _rel(self, code: str, split: str) -> str:
         return join(self.root, split, f"{code}.{split}")
 
     def lines(self, code: str, split: str) -> list[str]:
-        rel = self._rel(code, split)
-        return split_lines(decode_text(self.tree.read_bytes(rel), self.tree.where(rel)))
+        return split_lines(read_text(self.tree, self._rel(code, split)))
 
     def where(self, code: str, split: str) -> str:
         return self.tree.where(self._rel(code, split))
 
     def metadata(self, split: str) -> pd.DataFrame | None:
-        rel = join(self.root, f"metadata_{split}.tsv")
-        if not self.tree.is_file(rel):
+        text = read_optional_text(self.tree, join(self.root, f"metadata_{split}.tsv"))
+        if text is None:
             return None
-        text = decode_text(self.tree.read_bytes(rel), self.tree.where(rel))
         # URLs contain quote characters; the file is plain TSV without quoting.
         return pd.read_csv(
             io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE
@@ -126,17 +101,20 @@ class FloresFiles:
         return self.tree.where(join(self.root, f"metadata_{split}.tsv"))
 
 
-class FloresDataset:
+class FloresDataset(ParallelDataset[FloresBackend]):
     """Parallel FLORES sentences by language and split, validated on read.
 
     Codes are FLORES-200 style (``fra_Latn``). FLORES+ renamed a few (``zho_Hans`` →
     ``cmn_Hans``); either spelling finds the file, via ``aliases`` (old → new), which
-    defaults to :data:`~babelscope.data._common.FLORES_PLUS_RENAMES`.
+    defaults to :data:`~babelscope.data._common.FLORES_PLUS_RENAMES`. :meth:`from_hub` reads
+    FLORES+ from ``openlanguagedata/flores_plus`` (gated: accept its terms, log in).
     """
 
+    what = "FLORES"
+    layout_fix = _LAYOUT_FIX
+
     def __init__(self, backend: FloresBackend, *, aliases: Mapping[str, str] | None = None) -> None:
-        self.backend = backend
-        self.aliases = dict(FLORES_PLUS_RENAMES if aliases is None else aliases)
+        super().__init__(backend, aliases=aliases)
         self._lines: dict[tuple[str, str], list[str]] = {}
         self._metadata: dict[str, pd.DataFrame | None] = {}
         self._reference: dict[str, tuple[int, str]] = {}
@@ -144,23 +122,14 @@ class FloresDataset:
         self._languages: dict[str, list[str]] = {}
 
     @classmethod
-    def open(cls, source: str | Path, *, aliases: Mapping[str, str] | None = None) -> FloresDataset:
-        """Open a local directory or tarball. Cheap: files are listed and read on first use."""
-        return cls(FloresFiles(open_tree(source, what="FLORES", fix=_LAYOUT_FIX)), aliases=aliases)
+    def _local(cls, tree: FileTree) -> FloresBackend:
+        return FloresFiles(tree)
 
     @classmethod
-    def from_hub(
-        cls, *, token: str | None = None, aliases: Mapping[str, str] | None = None
-    ) -> FloresDataset:
-        """FLORES+ from ``openlanguagedata/flores_plus`` (gated: accept its terms, log in)."""
+    def _hub(cls, token: str | None) -> FloresBackend:
         from babelscope.data.hub import FloresHub
 
-        return cls(FloresHub(token=token), aliases=aliases)
-
-    @property
-    def source(self) -> str:
-        """Where the text comes from, for manifests."""
-        return self.backend.label
+        return FloresHub(token=token)
 
     def splits(self) -> list[str]:
         """Split names present (``dev``, ``devtest``, …)."""
@@ -185,14 +154,12 @@ class FloresDataset:
 
     def resolve(self, lang: str, split: str = "dev") -> str:
         """The code the files use for ``lang`` (an alias may map ``zho_Hans`` ↔ ``cmn_Hans``)."""
-        available = self.languages(split)
-        code = resolve_code(lang, available, self.aliases)
-        if code is None:
-            raise DataError(
-                f"language {lang!r} is not in FLORES {split} at {self.source}",
-                fix=missing_language_fix(lang, available, f"FloresDataset.languages({split!r})"),
-            )
-        return code
+        return self._resolve_in(
+            lang,
+            self.languages(split),
+            where=f"FLORES {split}",
+            listing=f"FloresDataset.languages({split!r})",
+        )
 
     def _all_lines(self, code: str, split: str) -> list[str]:
         key = (code, split)
@@ -210,10 +177,9 @@ class FloresDataset:
             if table is not None:
                 self._reference[split] = (len(table), self.backend.metadata_where(split))
             else:
-                available = self.languages(split)
-                if not available:
+                ref = reference_code(self.languages(split))
+                if ref is None:
                     raise DataError(f"FLORES {split} at {self.source} has no language files")
-                ref = REFERENCE_LANGUAGE if REFERENCE_LANGUAGE in available else available[0]
                 count = len(self._all_lines(ref, split))
                 self._reference[split] = (count, self.backend.where(ref, split))
         return self._reference[split]
@@ -273,6 +239,3 @@ class FloresDataset:
         """sha256 of exactly the sentences ``sentences(lang, split, n)`` returns for ``langs``
         (order of ``langs`` does not matter) — the data hash a run manifest records."""
         return hash_texts(self.parallel(langs, split, n))
-
-    def __repr__(self) -> str:
-        return f"FloresDataset({self.source!r})"

@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
 from babelscope.data._common import (
-    FLORES_PLUS_RENAMES,
-    REFERENCE_LANGUAGE,
+    ParallelDataset,
     check_count,
     decode_text,
     hash_texts,
-    missing_language_fix,
-    resolve_code,
+    read_optional_text,
+    reference_code,
     split_lines,
 )
-from babelscope.data._files import FileTree, join, open_tree
+from babelscope.data._files import DatasetFolder, FileTree, join
 from babelscope.errors import DataError
 
 COLUMNS = ("index_id", "category", "text")
@@ -84,94 +82,65 @@ class SibBackend(Protocol):
     def where(self, code: str, split: str) -> str: ...
 
 
-class SibFiles:
+class SibFiles(DatasetFolder):
     """SIB files in a :class:`FileTree` rooted at the folder holding one folder per language."""
 
-    def __init__(self, tree: FileTree) -> None:
-        self.tree = tree
-        self.label = tree.label
-        self._root: str | None = None
+    preferred = ("", "sib200", "data/annotated", "data")
+    missing = "no SIB-200 language folders found"
+    fix = _LAYOUT_FIX
 
-    @property
-    def root(self) -> str:
-        if self._root is None:
-            candidates = ["", "sib200", "data/annotated", "data"]
-            candidates += [c for c in self.tree.listdir("") if self.tree.is_dir(c)]
-            for candidate in dict.fromkeys(candidates):
-                if self._has_language(candidate):
-                    self._root = candidate
-                    break
-            else:
-                raise DataError(
-                    f"no SIB-200 language folders found in {self.label}", fix=_LAYOUT_FIX
-                )
-        return self._root
-
-    def _has_language(self, root: str) -> bool:
+    def is_root(self, folder: str) -> bool:
         # A language folder has a standard split or labels.txt; any *.tsv would also match
         # FLORES's metadata_dev.tsv when both datasets sit in one folder.
         markers = {"labels.txt", *(f"{s}.tsv" for s in _SPLIT_ORDER)}
         return any(
-            markers.intersection(self.tree.listdir(join(root, child)))
-            for child in self.tree.listdir(root)
+            markers.intersection(self.tree.listdir(join(folder, child)))
+            for child in self.tree.listdir(folder)
         )
-
-    def _tsvs(self, folder: str) -> list[str]:
-        return [
-            f[: -len(".tsv")]
-            for f in self.tree.listdir(folder)
-            if f.endswith(".tsv") and len(f) > len(".tsv")
-        ]
 
     def languages(self) -> list[str]:
         root = self.root
-        return sorted(c for c in self.tree.listdir(root) if self._tsvs(join(root, c)))
+        return sorted(c for c in self.tree.listdir(root) if self.stems(join(root, c), ".tsv"))
 
     def splits(self, code: str) -> list[str]:
-        return order_splits(self._tsvs(join(self.root, code)))
+        return order_splits(self.stems(join(self.root, code), ".tsv"))
 
     def frame(self, code: str, split: str) -> pd.DataFrame:
         rel = join(self.root, code, f"{split}.tsv")
         return read_sib_tsv(self.tree.read_bytes(rel), self.tree.where(rel))
 
     def labels(self, code: str) -> list[str] | None:
-        rel = join(self.root, code, "labels.txt")
-        if not self.tree.is_file(rel):
+        text = read_optional_text(self.tree, join(self.root, code, "labels.txt"))
+        if text is None:
             return None
-        lines = split_lines(decode_text(self.tree.read_bytes(rel), self.tree.where(rel)))
-        return [line.strip() for line in lines if line.strip()]
+        return [line.strip() for line in split_lines(text) if line.strip()]
 
     def where(self, code: str, split: str) -> str:
         return self.tree.where(join(self.root, code, f"{split}.tsv"))
 
 
-class Sib200Dataset:
-    """SIB-200 rows by language and split, checked to be parallel across languages."""
+class Sib200Dataset(ParallelDataset[SibBackend]):
+    """SIB-200 rows by language and split, checked to be parallel across languages.
+
+    :meth:`from_hub` reads ``Davlan/sib200`` (its ``validation`` split is ``dev`` here)."""
+
+    what = "SIB-200"
+    layout_fix = _LAYOUT_FIX
 
     def __init__(self, backend: SibBackend, *, aliases: Mapping[str, str] | None = None) -> None:
-        self.backend = backend
-        self.aliases = dict(FLORES_PLUS_RENAMES if aliases is None else aliases)
+        super().__init__(backend, aliases=aliases)
         self._languages: list[str] | None = None
         self._frames: dict[tuple[str, str], pd.DataFrame] = {}
 
     @classmethod
-    def open(cls, source: str | Path, *, aliases: Mapping[str, str] | None = None) -> Sib200Dataset:
-        """Open a local directory or tarball. Cheap: files are listed and read on first use."""
-        return cls(SibFiles(open_tree(source, what="SIB-200", fix=_LAYOUT_FIX)), aliases=aliases)
+    def _local(cls, tree: FileTree) -> SibBackend:
+        return SibFiles(tree)
 
     @classmethod
-    def from_hub(
-        cls, *, token: str | None = None, aliases: Mapping[str, str] | None = None
-    ) -> Sib200Dataset:
-        """SIB-200 from ``Davlan/sib200`` on the hub (its ``validation`` split is ``dev`` here)."""
+    def _hub(cls, token: str | None) -> SibBackend:
         from babelscope.data.hub import SibHub
 
-        return cls(SibHub(token=token), aliases=aliases)
-
-    @property
-    def source(self) -> str:
-        """Where the rows come from, for manifests."""
-        return self.backend.label
+        return SibHub(token=token)
 
     def languages(self) -> list[str]:
         """Sorted language codes (FLORES-200 style)."""
@@ -181,24 +150,19 @@ class Sib200Dataset:
 
     def resolve(self, lang: str) -> str:
         """The folder code for ``lang`` (aliases map FLORES+ spellings such as ``cmn_Hans``)."""
-        available = self.languages()
-        code = resolve_code(lang, available, self.aliases)
-        if code is None:
-            raise DataError(
-                f"language {lang!r} is not in SIB-200 at {self.source}",
-                fix=missing_language_fix(lang, available, "Sib200Dataset.languages()"),
-            )
-        return code
+        return self._resolve_in(
+            lang, self.languages(), where="SIB-200", listing="Sib200Dataset.languages()"
+        )
 
     def splits(self, lang: str | None = None) -> list[str]:
         """Splits of ``lang``, or of the reference language when None (``train, dev, …``)."""
         return self.backend.splits(self.resolve(lang) if lang else self._reference_code())
 
     def _reference_code(self) -> str:
-        available = self.languages()
-        if not available:
+        ref = reference_code(self.languages())
+        if ref is None:
             raise DataError(f"SIB-200 at {self.source} has no language folders", fix=_LAYOUT_FIX)
-        return REFERENCE_LANGUAGE if REFERENCE_LANGUAGE in available else available[0]
+        return ref
 
     def _frame(self, code: str, split: str) -> pd.DataFrame:
         key = (code, split)
@@ -274,6 +238,3 @@ class Sib200Dataset:
                 for i, c, t in zip(frame["index_id"], frame["category"], frame["text"], strict=True)
             ]
         return hash_texts(rows)
-
-    def __repr__(self) -> str:
-        return f"Sib200Dataset({self.source!r})"
