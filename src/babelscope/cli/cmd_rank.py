@@ -163,21 +163,19 @@ def run(args: argparse.Namespace) -> int:
 def write_report(out: object, result: object, timings: dict[str, float]) -> None:
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.report.html import Report
-    from babelscope.report.plots import save_figure
-    from babelscope.report.sections.ranking import add_rank_sections
+    from babelscope.report.sections.ranking import add_rank_sections, rank_figures
     from babelscope.runs import RunFolder
 
     assert isinstance(out, RunFolder) and isinstance(result, RankResult)
-    for kind in ("ranking", "layers", "heatmap", "identity", "text"):
-        save_figure(result.plot(kind), out.file(f"plots/rank_{kind}.png"))
-    if not result.script.empty:
-        save_figure(result.plot("script"), out.file("plots/rank_script.png"))
+    figures = rank_figures(result)
+    for kind, png in figures.items():
+        out.write_bytes(f"plots/rank_{kind}.png", png)
     report = Report(
         f"Language ranking: {result.model_name}",
         subtitle=f"{result.data['spec']} ({result.data['split']}), "
         f"{len(result.summary)} languages × {result.data['sentences']} sentences",
     )
-    add_rank_sections(report, result)
+    add_rank_sections(report, result, figures=figures)
     report.add_provenance(
         {"model": result.model, "data": result.data, "settings": result.settings, **timings}
     )
@@ -189,7 +187,7 @@ def _print_summary(result: object, path: object, timings: dict[str, float]) -> N
 
     assert isinstance(result, RankResult)
     table = result.summary
-    k = min(5, len(table))
+    k = max(1, min(5, len(table) // 2))
     print(f"ranked {len(table)} languages against {result.pivot} → {path}")
     print("best:  " + ", ".join(table["language"].head(k)))
     print("worst: " + ", ".join(table["language"].tail(k).iloc[::-1]))

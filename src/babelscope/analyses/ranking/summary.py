@@ -74,9 +74,14 @@ def summarise(
     return table[first + [c for c in table.columns if c not in first]]
 
 
+#: Text-side columns compared with the representation metrics (``tokens_per_sentence`` and
+#: ``bits_premium`` would duplicate the rankings of ``token_premium`` and ``bits_per_sentence``).
+AGREEMENT_TEXT = ("token_premium", "bits_per_byte", "bits_per_char", "bits_per_sentence")
+
+
 def agreement(summary: pd.DataFrame) -> pd.DataFrame:
     """Spearman ρ between every pair of summary metrics and text-side metrics."""
-    columns = [c for c in (*METRICS, "retrieval", *TEXT_COLUMNS) if c in summary.columns]
+    columns = [c for c in (*METRICS, "retrieval", *AGREEMENT_TEXT) if c in summary.columns]
     columns = [c for c in columns if summary[c].notna().sum() >= 3]
     return spearman_table(summary, columns)
 

@@ -39,8 +39,34 @@ def _slug(text: str) -> str:
     return slug if slug[:1].isalpha() else f"m-{slug}"
 
 
-def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None = None) -> None:
-    """Append the ranking sections for one model's result to ``report``."""
+def rank_figures(result: RankResult) -> dict[str, bytes]:
+    """Every figure of the ranking sections as PNG bytes, keyed by plot kind (``heatmap`` is
+    MEXA's). Render once, then both save them and pass them to :func:`add_rank_sections`."""
+    from babelscope.report.plots import figure_to_png_bytes
+
+    kinds = ["layers", "heatmap", "identity", "text"]
+    if not result.summary.empty:
+        kinds.insert(0, "ranking")
+    if not result.script.empty:
+        kinds.append("script")
+    figures = {}
+    for kind in kinds:
+        options = {"metric": "mexa"} if kind == "heatmap" else {}
+        figures[kind] = figure_to_png_bytes(result.plot(kind, **options))
+    return figures
+
+
+def add_rank_sections(
+    report: Report,
+    result: RankResult,
+    *,
+    prefix: str | None = None,
+    figures: dict[str, bytes] | None = None,
+) -> None:
+    """Append the ranking sections for one model's result to ``report``.
+
+    ``figures`` (from :func:`rank_figures`) avoids drawing the plots a second time."""
+    drawn = figures if figures is not None else rank_figures(result)
     key = prefix or f"rank-{_slug(result.model_name)}"
     model = result.model_name
     layers = result.summary_layers
@@ -70,7 +96,7 @@ def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None 
     overview.add_metrics(result.headline(), primary="best" if len(result.summary) else None)
     if not result.summary.empty:
         overview.add_figure(
-            result.plot("ranking"),
+            drawn["ranking"],
             f"Every language by overall score against {result.pivot}, coloured by script.",
         )
         shown = [c for c in _TABLE_COLUMNS if c in result.summary.columns]
@@ -80,11 +106,11 @@ def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None 
 
     per_layer = report.add_section(f"{key}-layers", f"Per layer: {model}")
     per_layer.add_figure(
-        result.plot("layers"),
+        drawn["layers"],
         "Per-layer scores of a spread of languages (best, worst and evenly spaced between).",
     )
     per_layer.add_figure(
-        result.plot("heatmap", metric="mexa"),
+        drawn["heatmap"],
         "MEXA alignment per language and layer (rows in ranking order).",
     )
 
@@ -94,7 +120,7 @@ def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None 
         "(language identity) next to translation retrieval against the pivot (meaning). "
         "Where the probe drops and retrieval rises, the model has moved from form to content."
     )
-    identity.add_figure(result.plot("identity"), "Language-ID probe accuracy and retrieval.")
+    identity.add_figure(drawn["identity"], "Language-ID probe accuracy and retrieval.")
     identity.add_table(result.identity, "Identity versus meaning per layer.", max_rows=None)
 
     if not result.script.empty:
@@ -105,7 +131,7 @@ def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None 
             "and with each other. A positive gain means romanised text aligns better with the "
             "pivot than the native script."
         )
-        barrier.add_figure(result.plot("script"), "Mean MEXA alignment per layer (95% band).")
+        barrier.add_figure(drawn["script"], "Mean MEXA alignment per layer (95% band).")
         barrier.add_table(
             result.script_summary(),
             "MEXA alignment averaged over the summary layers (largest gain first).",
@@ -119,7 +145,7 @@ def add_rank_sections(report: Report, result: RankResult, *, prefix: str | None 
         f"{result.pivot}) and the model's own surprisal: bits per UTF-8 byte, per character "
         "and per sentence. Bits per sentence compare the same content across languages."
     )
-    text.add_figure(result.plot("text"), "Token premium per language (lowest first).")
+    text.add_figure(drawn["text"], "Token premium per language (lowest first).")
     text.add_table(
         result.text.sort_values("token_premium"),
         "Text-side metrics per language.",
