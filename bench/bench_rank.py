@@ -32,11 +32,15 @@ from _common import FLORES, flores_sentences, machine, show, timed
 
 MODEL = "gemma-3-270m"
 BATCH = 16
+# VmHWM, not getrusage: ru_maxrss survives fork + exec, so a child would report the parent's
+# peak (this script's own, after the HF baseline's full logits) instead of its own.
 DRIVER = """
-import resource, sys
+import sys
+from pathlib import Path
 from babelscope.cli.main import main
 code = main(sys.argv[1:])
-print("PEAK_RSS_MIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
+status = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
+print("PEAK_RSS_MIB", int(status) / 1024, flush=True)
 sys.exit(code)
 """
 

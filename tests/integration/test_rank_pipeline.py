@@ -164,3 +164,18 @@ def test_save_load_plot_and_report(ranked, tmp_path: Path) -> None:
     html = report.render()
     assert "Language ranking" in html and "Script barrier" in html and "Spearman" in html
     assert report.sections[0].id.startswith("rank-")
+
+
+def test_identity_probe_agrees_with_sklearn() -> None:
+    from babelscope.analyses.geometry import language_id_probe_accuracy
+    from babelscope.analyses.ranking.identity import language_id_probe
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.randn(6, 16, generator=g)
+    noisy = {f"l{i}": centres[i] * 0.4 + torch.randn(40, 16, generator=g) for i in range(6)}
+    ours, reference = language_id_probe(noisy), language_id_probe_accuracy(noisy)
+    assert 1 / 6 < ours < 1.0 and abs(ours - reference) <= 0.05
+    same = torch.randn(40, 16, generator=g)
+    assert language_id_probe({f"l{i}": same for i in range(4)}) == 0.25  # chance exactly
+    apart = {f"l{i}": centres[i] * 10 + torch.randn(40, 16, generator=g) for i in range(6)}
+    assert language_id_probe(apart) == 1.0

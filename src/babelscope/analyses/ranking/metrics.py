@@ -7,7 +7,6 @@ many sentences and languages a run has.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ import torch
 from babelscope.analyses.geometry import (
     baseline_adjusted_cosine,
     bidirectional_retrieval_accuracy,
-    language_id_probe_accuracy,
     language_ranker_score,
     linear_cka,
     mexa_alignment,
@@ -25,6 +23,7 @@ from babelscope.analyses.geometry import (
 )
 from babelscope.analyses.ranking.collect import StoreReader
 from babelscope.analyses.ranking.forward import state_name
+from babelscope.analyses.ranking.identity import language_id_probe
 from babelscope.analyses.ranking.script import ROMAN_SUFFIX, script_rows
 from babelscope.analyses.ranking.settings import METRICS, RankSettings
 
@@ -149,14 +148,12 @@ def compute_layer_tables(
                     )
         probe = math_nan()
         if len(probe_states) >= 2:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # sklearn convergence chatter
-                probe = language_id_probe_accuracy(
-                    probe_states,
-                    seed=settings.probe_seed,
-                    test_fraction=settings.probe_test_fraction,
-                    max_iter=settings.probe_max_iter,
-                )
+            probe = language_id_probe(
+                probe_states,
+                seed=settings.probe_seed,
+                test_fraction=settings.probe_test_fraction,
+                max_iter=settings.probe_max_iter,
+            )
         identity_rows.append(
             {
                 "layer": layer,

@@ -123,7 +123,7 @@ def plot_identity(result: RankResult) -> Figure:
         facet=None,
         ylabel="held-out accuracy",
         ylim=(0.0, 1.02),
-        title=f"{result.model_name}: where language identity fades and meaning takes over",
+        title=f"{result.model_name}: identity vs meaning",
     )
 
 
@@ -133,8 +133,9 @@ def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
 
     frame = result.script[result.script["metric"] == metric]
     stats = frame.groupby(["pair", "layer"])["value"].agg(["mean", "sem"]).reset_index()
-    stats["lower"] = stats["mean"] - 1.96 * stats["sem"].fillna(0)
-    stats["upper"] = stats["mean"] + 1.96 * stats["sem"].fillna(0)
+    low, high = (0.0, 1.0) if metric in ("mexa", "retrieval") else (-1.0, 1.0)
+    stats["lower"] = (stats["mean"] - 1.96 * stats["sem"].fillna(0)).clip(low, high)
+    stats["upper"] = (stats["mean"] + 1.96 * stats["sem"].fillna(0)).clip(low, high)
     return plot_layer_curves(
         stats,
         y="mean",

@@ -70,7 +70,7 @@ class RankSettings:
     probe_sentences: int = 100
     probe_seed: int = 0
     probe_test_fraction: float = 0.25
-    probe_max_iter: int = 300
+    probe_max_iter: int = 100
     svcca_keep: int | None = None
     poolings: dict[str, Pooling] = field(default_factory=lambda: dict(DEFAULT_POOLING))
 
