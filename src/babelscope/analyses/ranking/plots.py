@@ -3,7 +3,7 @@ report's plotting primitives (tidy frames in, matplotlib figures out)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -25,6 +25,19 @@ def script_groups(scripts: pd.Series) -> pd.Series:
     return scripts.where(scripts.isin(common), "other")
 
 
+def script_palette(result: RankResult) -> dict[Hashable, str]:
+    """One colour per script group, the same in every figure (most frequent script first)."""
+    import matplotlib as mpl
+    from matplotlib.colors import to_hex
+
+    groups = script_groups(result.summary["script"]).value_counts().index
+    tab = mpl.colormaps["tab10"]
+    named = [g for g in groups if g != "other"]
+    palette: dict[Hashable, str] = {g: to_hex(tab(i % tab.N)) for i, g in enumerate(named)}
+    palette["other"] = "#9e9e9e"
+    return palette
+
+
 def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
     """All languages as bars of the overall score (mean percentile over the five metrics),
     best at the top, coloured by script."""
@@ -38,6 +51,7 @@ def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
         value="score",
         label="label",
         color_by="script group",
+        palette=script_palette(result),
         top=top,
         title=f"{result.model_name}: languages by mean percentile over {len(METRICS)} metrics",
         xlabel="score (1 = first on every metric)",
@@ -123,7 +137,7 @@ def plot_identity(result: RankResult) -> Figure:
         facet=None,
         ylabel="held-out accuracy",
         ylim=(0.0, 1.02),
-        title=f"{result.model_name}: identity vs meaning",
+        title=None,  # one panel: the legend sits where a title would; captions say what it is
     )
 
 
@@ -141,8 +155,8 @@ def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
         y="mean",
         hue="pair",
         facet=None,
-        ylabel=METRIC_LABELS.get(metric, metric),
-        title=f"{result.model_name}: script barrier ({frame['language'].nunique()} languages)",
+        ylabel=f"{METRIC_LABELS.get(metric, metric)}, {frame['language'].nunique()} languages",
+        title=None,
     )
 
 
@@ -155,10 +169,12 @@ def plot_text(result: RankResult, column: str = "token_premium") -> Figure:
     frame["script"] = (
         frame["language"].map(info["script"]).fillna(frame["language"].str.rpartition("_")[2])
     )
-    frame["script group"] = script_groups(frame["script"])
+    palette = script_palette(result)
+    frame["script group"] = frame["script"].where(frame["script"].isin(palette), "other")
     return plot_ranking(
         frame,
         value=column,
+        palette=palette,
         label="language",
         color_by="script group",
         ascending=True,

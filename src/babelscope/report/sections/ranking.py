@@ -23,14 +23,11 @@ _TABLE_COLUMNS = [
     "overall_rank",
     "language",
     "name",
-    "script",
     "score",
     *METRICS,
     "retrieval",
-    "peak_layer_mexa",
     "token_premium",
     "bits_per_byte",
-    "bits_per_sentence",
 ]
 
 
