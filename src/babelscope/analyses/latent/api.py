@@ -149,8 +149,7 @@ def _run_pair(
     frame = pd.DataFrame([p.to_row() for p in prompts])
     frame["status"] = [prepared.status(i) for i in range(len(prompts))]
     frame["n_target_tokens"] = [
-        len(index.ids(p.answers[p.target], rule=DEFAULT_RULE))
-        for p in prompts  # type: ignore[attr-defined]
+        len(ids[p.target]) for p, ids in zip(prompts, prepared.all_token_ids, strict=True)
     ]
     n_layers = handle.n_layers
     if prepared.prompts:

@@ -29,6 +29,7 @@ class PreparedPrompts:
     token_ids: list[dict[str, list[int]]]  # per kept prompt: language -> ids
     report: CollisionReport
     all_prompts: list[LatentPrompt]
+    all_token_ids: list[dict[str, list[int]]]  # per built prompt, kept or not
 
     @property
     def n_dropped(self) -> int:
@@ -73,6 +74,7 @@ def prepare(
         token_ids=[ids[i] for i in kept],
         report=report,
         all_prompts=list(prompts),
+        all_token_ids=ids,
     )
 
 
