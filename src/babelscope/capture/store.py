@@ -38,8 +38,8 @@ from typing import IO, Any
 
 import torch
 
+from babelscope.atomic import atomic_write_bytes, atomic_write_text
 from babelscope.errors import ConfigError, DataError
-from babelscope.runs import atomic_write_bytes, atomic_write_text
 
 STORE_VERSION = 1
 MANIFEST = "manifest.json"

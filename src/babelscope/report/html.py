@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from babelscope._version import __version__
-from babelscope.report._atomic import atomic_write_text
+from babelscope.atomic import atomic_write_text
 from babelscope.report._markup import escape, inline
 from babelscope.report.blocks import (
     Block,

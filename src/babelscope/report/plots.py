@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from babelscope.report._atomic import atomic_write_bytes
+from babelscope.atomic import atomic_write_bytes
 from babelscope.report._figures import (
     category_colors,
     new_figure,

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from babelscope.atomic import atomic_write
 from babelscope.languages.attribution.soft import (
     SOFT_VERSION,
     SoftAttribution,
@@ -109,7 +108,7 @@ def cached_soft_attribution(
         vocab = Vocabulary.from_tokenizer(tokenizer, style=resolved_style)
     result = soft_language_matrix(vocab, languages, config=config, n_rows=n_rows)
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(matrix_path, lambda handle: np.save(handle, result.matrix, allow_pickle=False))
+    atomic_write(matrix_path, lambda handle: np.save(handle, result.matrix, allow_pickle=False))
     manifest = {
         "version": SOFT_VERSION,
         "languages": list(result.languages),
@@ -119,19 +118,5 @@ def cached_soft_attribution(
         "shape": list(result.matrix.shape),
     }
     text = json.dumps(manifest, indent=2, sort_keys=True).encode()
-    _atomic_write(folder / f"soft-{key}.json", lambda handle: handle.write(text))
+    atomic_write(folder / f"soft-{key}.json", lambda handle: handle.write(text))
     return result
-
-
-def _atomic_write(path: Path, write: Callable[[Any], object]) -> None:
-    """Write ``path`` through a temporary sibling and ``os.replace`` it into place."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
-        Path(temporary).replace(path)  # os.replace: atomic within one filesystem
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
