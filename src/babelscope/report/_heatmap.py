@@ -40,7 +40,8 @@ def _pivot(frame: pd.DataFrame, row: str, col: str, value: str, *, rows: list, c
 def _ticks(ax: Any, rows: list, cols: list) -> None:
     """Label every row (small font when there are many) and thin the column labels."""
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([plain(r) for r in rows], fontsize=max(4.0, min(9.0, 500 / len(rows))))
+    points_per_row = 72.0 * ax.figure.get_size_inches()[1] / max(1, len(rows))
+    ax.set_yticklabels([plain(r) for r in rows], fontsize=max(3.0, min(9.0, 0.55 * points_per_row)))
     step = max(1, math.ceil(len(cols) / 40))
     ax.set_xticks(range(0, len(cols), step))
     ax.set_xticklabels([plain(c) for c in cols[::step]], fontsize=8)
@@ -82,9 +83,8 @@ def plot_heatmap(
     caller = "plot_heatmap"
     require_columns(frame, [row, col, value, alpha, text], caller)
     rows, cols = ordered(frame[row], row_order), ordered(frame[col], col_order)
-    figure = new_figure(
-        min(30.0, max(5.0, 0.32 * len(cols) + 3.0)), min(60.0, max(3.0, 0.17 * len(rows) + 1.6))
-    )
+    height = min(60.0, max(3.0, 0.17 * len(rows) + 1.6))
+    figure = new_figure(min(30.0, max(5.0, 0.32 * len(cols) + 3.0)), height)
     ax = figure.subplots()
     values = _pivot(frame, row, col, value, rows=rows, cols=cols)
     categorical = not all(pd.api.types.is_numeric_dtype(t) for t in values.dtypes) or (
@@ -112,7 +112,8 @@ def plot_heatmap(
         data = np.ma.masked_invalid(values.to_numpy(dtype=float))
         mappable = ax.imshow(data, aspect="auto", interpolation="nearest", cmap=colormap)
         mappable.set_clim(vmin, vmax)
-        bar = figure.colorbar(mappable, ax=ax, shrink=0.8)
+        # A 200-language heatmap is ~35 inches tall: keep the colour bar a readable ~6 inches.
+        bar = figure.colorbar(mappable, ax=ax, shrink=min(0.8, 6.0 / height), anchor=(0.0, 1.0))
         bar.set_label(plain(colorbar_label or value))
         shown = mappable.to_rgba(data)[..., :3]
     if text is not None:
