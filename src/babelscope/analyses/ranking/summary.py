@@ -47,7 +47,8 @@ def summarise(
     Columns: ``overall_rank``, ``language``, ``name``, ``script``, ``score`` (mean percentile
     over the metrics, 1 = first on every one), ``mean_rank``, one summary
     column per metric (mean over ``summary_layers``), ``retrieval``, ``rank_<metric>`` per
-    metric, ``peak_layer_mexa`` (the layer of highest MEXA alignment), then the text metrics."""
+    metric, ``peak_layer_mexa`` (the layer of highest MEXA alignment; missing where MEXA is 0
+    at every layer), then the text metrics."""
     chosen = metrics[metrics["layer"].isin(list(summary_layers))]
     wide = chosen.pivot_table(index="language", columns="metric", values="value", aggfunc="mean")
     wide = wide.reindex(columns=[*METRICS, "retrieval"])
@@ -62,8 +63,9 @@ def summarise(
     table["overall_rank"] = table["mean_rank"].rank(method="min").astype(int)
     mexa = metrics[metrics["metric"] == "mexa"]
     if not mexa.empty:
-        best = mexa.loc[mexa.groupby("language")["value"].idxmax(), ["language", "layer"]]
-        table["peak_layer_mexa"] = best.set_index("language")["layer"]
+        best = mexa.loc[mexa.groupby("language")["value"].idxmax()].set_index("language")
+        # A language no layer aligns (MEXA 0 everywhere) has no peak; idxmax would say layer 0.
+        table["peak_layer_mexa"] = best["layer"].where(best["value"] > 0).astype("Int64")
     table = table.reset_index()
     info = language_info(table["language"].tolist())
     table = info.merge(table, on="language")
