@@ -179,3 +179,39 @@ def test_identity_probe_agrees_with_sklearn() -> None:
     assert language_id_probe({f"l{i}": same for i in range(4)}) == 0.25  # chance exactly
     apart = {f"l{i}": centres[i] * 10 + torch.randn(40, 16, generator=g) for i in range(6)}
     assert language_id_probe(apart) == 1.0
+
+
+def test_resource_levels_colour_the_chart_and_join_the_agreement(ranked) -> None:
+    result: RankResult = ranked.result
+    ranked_codes = result.summary["language"].tolist()
+    levels = {code: float(i % 3) for i, code in enumerate(ranked_codes[:-1])}  # last: not given
+    with_levels = result.with_resource_levels(levels)
+    column = with_levels.summary.set_index("language")["resource_level"]
+    assert column[ranked_codes[0]] == 0.0 and column.isna().sum() == 1
+    assert with_levels.summary.columns.tolist() == [*result.summary.columns, "resource_level"]
+    spearman = with_levels.spearman
+    pairs = set(zip(spearman["metric_a"], spearman["metric_b"], strict=True))
+    assert ("mexa", "resource_level") in pairs
+    legend = with_levels.plot("ranking").axes[0].get_legend()
+    assert {t.get_text() for t in legend.get_texts()} == {
+        "level 0",
+        "level 1",
+        "level 2",
+        "not given",
+    }
+    text_levels = result.with_resource_levels(dict.fromkeys(ranked_codes, "low"))
+    assert len(text_levels.spearman) == len(result.spearman)  # labels are not ordinal
+
+
+def test_a_bad_resource_level_file_fails_before_the_model_loads(
+    flores_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from babelscope.cli.main import main
+
+    out = tmp_path / "out"
+    argv = ["rank", "--model", "no-such-model", "--data", f"flores200:{flores_dir}"]
+    argv += ["--resource-levels", str(tmp_path / "absent.csv"), "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "no resource-level file" in err  # not the model error
+    assert not out.exists()

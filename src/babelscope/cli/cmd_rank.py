@@ -64,6 +64,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--romanizer", default="anyascii", choices=["anyascii", "icu"], help="(anyascii)"
     )
+    parser.add_argument(
+        "--resource-levels",
+        default=None,
+        metavar="FILE",
+        help="CSV/TSV with 'language' and 'level' columns (e.g. Joshi classes 0-5): colours the "
+        "ranking by level and correlates numeric levels with every metric",
+    )
     parser.add_argument("--no-report", action="store_true", help="skip plots and report.html")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
@@ -120,6 +127,11 @@ def run(args: argparse.Namespace) -> int:
     from babelscope.analyses.ranking.pipeline import resolve_run_languages
 
     resolve_run_languages(dataset, args.languages, args.split)
+    levels = None
+    if args.resource_levels is not None:  # read before the model loads: fail fast
+        from babelscope.languages.resource_levels import read_resource_levels
+
+        levels = read_resource_levels(args.resource_levels)
     from babelscope.capture.sites import resolve_layers
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder
@@ -142,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         data_spec=args.data,
     )
     result = ranked.result
+    if levels is not None:
+        result = result.with_resource_levels(levels)
     result.save(out)
     if not args.no_report:
         write_report(out, result, ranked.timings)

@@ -3,12 +3,14 @@ report's plotting primitives (tidy frames in, matplotlib figures out)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
+from babelscope.analyses.ranking.summary import RESOURCE_LEVEL
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,22 +42,37 @@ def script_palette(result: RankResult) -> dict[Hashable, str]:
 
 def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
     """All languages as bars of the overall score (mean percentile over the five metrics),
-    best at the top, coloured by script."""
+    best at the top, coloured by resource level where the user supplied levels, else by
+    script."""
     from babelscope.report.plots import plot_ranking
 
     frame = result.summary.copy()
     frame["label"] = frame["name"] + " (" + frame["language"] + ")"
-    frame["script group"] = script_groups(frame["script"])
+    levels = frame.get(RESOURCE_LEVEL)
+    if levels is not None and levels.notna().any():
+        color_by, palette = "resource level", None
+        frame[color_by] = levels.map(_level_label)
+    else:
+        color_by, palette = "script group", script_palette(result)
+        frame[color_by] = script_groups(frame["script"])
     return plot_ranking(
         frame,
         value="score",
         label="label",
-        color_by="script group",
-        palette=script_palette(result),
+        color_by=color_by,
+        palette=palette,
         top=top,
         title=f"{result.model_name}: languages by mean percentile over {len(METRICS)} metrics",
         xlabel="score (1 = first on every metric)",
     )
+
+
+def _level_label(level: object) -> str:
+    if level is None or (isinstance(level, float) and math.isnan(level)):
+        return "not given"
+    if isinstance(level, float) and level.is_integer():
+        return f"level {int(level)}"
+    return f"level {level}" if isinstance(level, float) else str(level)
 
 
 def chosen_languages(result: RankResult, count: int = 8) -> list[str]:

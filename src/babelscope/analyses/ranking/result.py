@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +96,19 @@ class RankResult:
             out["median bits/byte"] = float(self.text["bits_per_byte"].median())
         out["median token premium"] = float(self.text["token_premium"].median())
         return out
+
+    def with_resource_levels(self, levels: Mapping[str, str | float]) -> RankResult:
+        """A copy whose summary has a ``resource_level`` column (languages the mapping lacks
+        stay empty) and whose Spearman table includes it when the levels are numeric. The
+        ranking chart is then coloured by level instead of script."""
+        from babelscope.analyses.ranking.summary import RESOURCE_LEVEL, agreement
+
+        summary = self.summary.copy()
+        column = summary["language"].map(dict(levels))
+        numeric = all(isinstance(v, int | float) for v in levels.values())
+        summary[RESOURCE_LEVEL] = column.astype(float) if numeric else column
+        notes = [*self.notes, f"resource levels given for {int(column.notna().sum())} languages"]
+        return replace(self, summary=summary, spearman=agreement(summary), notes=notes)
 
     def plot(self, kind: str = "ranking", **options: Any) -> Figure:
         """One figure: ``ranking`` (all languages by score, coloured by script), ``layers``

@@ -80,10 +80,17 @@ def summarise(
 #: ``bits_premium`` would duplicate the rankings of ``token_premium`` and ``bits_per_sentence``).
 AGREEMENT_TEXT = ("token_premium", "bits_per_byte", "bits_per_char", "bits_per_sentence")
 
+#: Summary column of user-supplied resource levels (see ``languages.resource_levels``).
+RESOURCE_LEVEL = "resource_level"
+
 
 def agreement(summary: pd.DataFrame) -> pd.DataFrame:
-    """Spearman ρ between every pair of summary metrics and text-side metrics."""
-    columns = [c for c in (*METRICS, "retrieval", *AGREEMENT_TEXT) if c in summary.columns]
+    """Spearman ρ between every pair of summary metrics and text-side metrics, and with
+    ``resource_level`` when the user supplied numeric (ordinal) levels."""
+    candidates = [*METRICS, "retrieval", *AGREEMENT_TEXT]
+    if RESOURCE_LEVEL in summary.columns and pd.api.types.is_numeric_dtype(summary[RESOURCE_LEVEL]):
+        candidates.append(RESOURCE_LEVEL)
+    columns = [c for c in candidates if c in summary.columns]
     columns = [c for c in columns if summary[c].notna().sum() >= 3]
     return spearman_table(summary, columns)
 

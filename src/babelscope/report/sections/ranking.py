@@ -28,6 +28,7 @@ _TABLE_COLUMNS = [
     "retrieval",
     "token_premium",
     "bits_per_byte",
+    "resource_level",  # only when the user gave --resource-levels
 ]
 
 
@@ -94,7 +95,8 @@ def add_rank_sections(
     if not result.summary.empty:
         overview.add_figure(
             drawn["ranking"],
-            f"Every language by overall score against {result.pivot}, coloured by script.",
+            f"Every language by overall score against {result.pivot}, coloured by "
+            + ("resource level." if "resource_level" in result.summary.columns else "script."),
         )
         shown = [c for c in _TABLE_COLUMNS if c in result.summary.columns]
         overview.add_table(
