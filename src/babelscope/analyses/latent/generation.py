@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from babelscope.errors import ConfigError
+from babelscope.errors import ConfigError, DataError
 from babelscope.languages.attribution import OTHER, cached_soft_attribution
 from babelscope.languages.registry import resolve_language
 
@@ -35,6 +35,8 @@ class GenerationView:
     dist: np.ndarray  # [T, L, M + 1]
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per generated token, layer and language (``other`` included), with the
+        prompt, so that :meth:`from_frame` can rebuild the view from a saved table."""
         rows = []
         for t, token in enumerate(self.tokens):
             for li, layer in enumerate(self.layers):
@@ -46,6 +48,7 @@ class GenerationView:
                     rows.append(
                         (
                             self.model,
+                            self.prompt,
                             t,
                             token,
                             layer,
@@ -59,6 +62,7 @@ class GenerationView:
             rows,
             columns=[
                 "model",
+                "prompt",
                 "step",
                 "token",
                 "layer",
@@ -67,6 +71,57 @@ class GenerationView:
                 "dominant",
                 "dominant_prob",
             ],
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> GenerationView:
+        """Rebuild a view from :meth:`to_frame`'s table (e.g. a run folder's
+        ``generation_<model>.parquet``): ``dist`` from ``prob``. Tables written before the
+        ``prompt`` column existed give an empty prompt; a table without ``other`` rows gets the
+        rest of the mass there, ``clip(1 - sum, 0, 1)``."""
+        needed = ["model", "step", "token", "layer", "language", "prob"]
+        missing = [c for c in needed if c not in frame.columns]
+        if missing or frame.empty:
+            raise DataError(
+                f"not a generation-view table (missing {missing or 'rows'})",
+                fix="pass a table written from GenerationView.to_frame()",
+            )
+        if frame["model"].nunique() != 1:
+            raise DataError(
+                f"a generation-view table holds one model; this one has {frame['model'].nunique()}",
+                fix="split the table by model first",
+            )
+        steps = frame.drop_duplicates("step").sort_values("step", kind="stable")
+        layers = [int(v) for v in pd.unique(frame["layer"])]
+        named = [str(v) for v in pd.unique(frame["language"]) if v != OTHER]
+        has_other = bool((frame["language"] == OTHER).any())
+        languages = [*named, OTHER]
+        try:
+            grid = frame.pivot(index=["step", "layer"], columns="language", values="prob")
+        except ValueError as exc:
+            raise DataError(
+                f"the generation-view table repeats (step, layer, language) rows ({exc})",
+                fix="pass a table written from GenerationView.to_frame()",
+            ) from exc
+        index = pd.MultiIndex.from_product([steps["step"].tolist(), layers])
+        grid = grid.reindex(index=index, columns=languages if has_other else named)
+        if grid.isna().to_numpy().any():
+            raise DataError(
+                "the generation-view table has missing (step, layer, language) cells",
+                fix="pass a complete table written from GenerationView.to_frame()",
+            )
+        values = grid.to_numpy(dtype=np.float64)
+        if not has_other:
+            rest = np.clip(1.0 - values.sum(axis=1, keepdims=True), 0.0, 1.0)
+            values = np.concatenate([values, rest], axis=1)
+        prompt = str(frame["prompt"].iloc[0]) if "prompt" in frame.columns else ""
+        return cls(
+            model=str(frame["model"].iloc[0]),
+            prompt=prompt,
+            tokens=[str(t) for t in steps["token"]],
+            layers=layers,
+            languages=languages,
+            dist=values.reshape(len(steps), len(layers), len(languages)),
         )
 
     def plot(self) -> Figure:
