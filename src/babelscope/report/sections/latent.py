@@ -46,10 +46,16 @@ def add_latent_sections(
     *,
     figures: dict[str, Figure] | None = None,
     views: Sequence[GenerationView] = (),
+    prefix: str = "latent",
+    label: str | None = None,
 ) -> None:
+    """Append the latent-language sections, with ids ``<prefix>-summary``, ``-overview``,
+    ``-pairs``, ``-generation`` and ``-prompts``. Several results can go into one report:
+    give each a distinct ``prefix`` and a ``label`` (appended to the section titles)."""
     figs = figures if figures is not None else latent_figures(result)
+    suffix = f" ({label})" if label else ""
     summary = result.summary_frame()
-    section = report.add_section("latent-summary", "Latent language: what we found")
+    section = report.add_section(f"{prefix}-summary", f"Latent language: what we found{suffix}")
     for sentence in result.findings():
         section.add_text(sentence)
     section.add_text(METHOD)
@@ -88,7 +94,7 @@ def add_latent_sections(
         max_rows=200,
     )
 
-    overview = report.add_section("latent-overview", "Latent language: layer by layer")
+    overview = report.add_section(f"{prefix}-overview", f"Latent language: layer by layer{suffix}")
     if "latent_overview" in figs:
         overview.add_figure(
             figs["latent_overview"],
@@ -100,13 +106,13 @@ def add_latent_sections(
         figs["latent_entropy"], "Entropy of the lens distribution (bits), averaged over runs."
     )
 
-    pairs = report.add_section("latent-pairs", "Latent language: each pair")
+    pairs = report.add_section(f"{prefix}-pairs", f"Latent language: each pair{suffix}")
     for stem, fig in figs.items():
         if stem.startswith(("latent_translation", "latent_repetition", "latent_cloze")):
             pairs.add_figure(fig, stem.removeprefix("latent_").replace("_", " "))
 
     if views:
-        gen = report.add_section("latent-generation", "Generation view")
+        gen = report.add_section(f"{prefix}-generation", f"Generation view{suffix}")
         gen.add_text(
             "For a free prompt, greedy generation; each cell is one generated token "
             "(column) at one layer (row), coloured by the language that receives the "
@@ -114,11 +120,12 @@ def add_latent_sections(
             "script), opacity = that probability."
         )
         for view in views:
-            gen.add_text(f"{view.model} — prompt: {view.prompt!r}")
+            shown = repr(view.prompt) if view.prompt else "(not stored in this run)"
+            gen.add_text(f"{view.model} — prompt: {shown}")
             gen.add_figure(view.plot(), f"{view.model}: generated {''.join(view.tokens)!r}")
 
     prompts = result.prompts_frame()
-    ex = report.add_section("latent-prompts", "Latent language: example prompts")
+    ex = report.add_section(f"{prefix}-prompts", f"Latent language: example prompts{suffix}")
     ex.add_text(
         "The first prompts of each pair with their status for each model (prompts "
         "are saved in full in prompts.parquet)."
