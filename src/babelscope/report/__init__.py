@@ -1,7 +1,7 @@
 """Plots and one self-contained HTML report, assembled from results and manifests.
 
 - :mod:`~babelscope.report.plots`: matplotlib figures from tidy frames (layer curves,
-  entropy, heatmaps, rankings) and PNG/SVG/PDF export.
+  entropy, heatmaps, rankings, scatter plots) and PNG/SVG/PDF export.
 - :mod:`~babelscope.report.html`: :class:`Report` -> one offline HTML file (inline CSS,
   embedded PNGs, no JavaScript, everything escaped).
 - :mod:`~babelscope.report.browser`: :func:`check_in_chromium`, which loads a report in
@@ -27,6 +27,7 @@ _LAZY = {
     "plot_heatmap": "babelscope.report.plots",
     "plot_layer_curves": "babelscope.report.plots",
     "plot_ranking": "babelscope.report.plots",
+    "plot_scatter": "babelscope.report.plots",
     "save_figure": "babelscope.report.plots",
 }
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         plot_heatmap,
         plot_layer_curves,
         plot_ranking,
+        plot_scatter,
         save_figure,
     )
 
@@ -54,6 +56,7 @@ __all__ = [
     "plot_heatmap",
     "plot_layer_curves",
     "plot_ranking",
+    "plot_scatter",
     "save_figure",
 ]
 

@@ -30,6 +30,7 @@ from babelscope.report._figures import (
     tidy_axes,
 )
 from babelscope.report._heatmap import plot_heatmap
+from babelscope.report._scatter import plot_scatter
 
 __all__ = [
     "figure_to_png_bytes",
@@ -37,6 +38,7 @@ __all__ = [
     "plot_heatmap",
     "plot_layer_curves",
     "plot_ranking",
+    "plot_scatter",
     "save_figure",
 ]
 

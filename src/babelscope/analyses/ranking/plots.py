@@ -27,12 +27,14 @@ def script_groups(scripts: pd.Series) -> pd.Series:
     return scripts.where(scripts.isin(common), "other")
 
 
-def script_palette(result: RankResult) -> dict[Hashable, str]:
-    """One colour per script group, the same in every figure (most frequent script first)."""
+def script_palette(result: RankResult | pd.Series) -> dict[Hashable, str]:
+    """One colour per script group, the same in every figure (most frequent script first);
+    from a result's summary or from a series of scripts (one per language)."""
     import matplotlib as mpl
     from matplotlib.colors import to_hex
 
-    groups = script_groups(result.summary["script"]).value_counts().index
+    scripts = result if isinstance(result, pd.Series) else result.summary["script"]
+    groups = script_groups(scripts).value_counts().index
     tab = mpl.colormaps["tab10"]
     named = [g for g in groups if g != "other"]
     palette: dict[Hashable, str] = {g: to_hex(tab(i % tab.N)) for i, g in enumerate(named)}
@@ -196,4 +198,31 @@ def plot_text(result: RankResult, column: str = "token_premium") -> Figure:
         color_by="script group",
         ascending=True,
         title=f"{result.model_name}: {column.replace('_', ' ')}",
+    )
+
+
+def plot_rank_comparison(
+    pairs: pd.DataFrame, model_a: str, model_b: str, *, metric: str = "score", annotate: int = 10
+) -> Figure:
+    """Each shared language's ``metric`` under model A (x) against model B (y), coloured by
+    script, from :func:`~babelscope.analyses.ranking.compare.compare_rankings`. Points above the
+    diagonal are better represented by B; the ``annotate`` furthest from it are labelled."""
+    from babelscope.report.plots import plot_scatter
+
+    frame = pairs.copy()
+    frame["script group"] = script_groups(frame["script"])
+    palette = script_palette(frame["script"])
+    label = "overall score" if metric == "score" else METRIC_LABELS.get(metric, metric)
+    return plot_scatter(
+        frame,
+        x=f"{metric}_a",
+        y=f"{metric}_b",
+        label="language",
+        color_by="script group",
+        color_order=list(palette),
+        palette=palette,
+        annotate=annotate,
+        title=f"{label}: {model_a} vs {model_b}, {len(frame)} languages",
+        xlabel=f"{label}, {model_a}",
+        ylabel=f"{label}, {model_b}",
     )

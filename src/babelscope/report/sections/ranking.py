@@ -4,20 +4,24 @@
 ranked chart of every language coloured by script, the ranking table), per-layer pictures
 (curves of chosen languages, a language × layer heatmap), identity versus meaning, the script
 barrier, text-side metrics and metric agreement. Several results (one per model) can go into the
-same report: pass a distinct ``prefix`` for each.
+same report: pass a distinct ``prefix`` for each, then ``add_rank_comparison(report, results)``
+compares the rankings pair by pair.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
 from babelscope.analyses.ranking.summary import written_summary
 
 if TYPE_CHECKING:
     from babelscope.analyses.ranking.result import RankResult
-    from babelscope.report.html import Report
+    from babelscope.report.html import Report, Section
 
 _TABLE_COLUMNS = [
     "overall_rank",
@@ -162,3 +166,113 @@ def add_rank_sections(
         max_rows=None,
         float_format="{:.3g}",
     )
+
+
+def add_rank_comparison(
+    report: Report,
+    results: Sequence[RankResult],
+    *,
+    labels: Sequence[str] | None = None,
+    section_id: str = "rank-comparison",
+    k: int = 10,
+) -> Section:
+    """Append one section comparing every pair of rankings (one result per model): Spearman ρ
+    of the overall score and of MEXA over the languages both ranked, a scatter plot of the two
+    scores coloured by script, and the ``k`` languages each model represents better than the
+    other (largest difference in rank). ``labels`` name the results (default: model names)."""
+    from babelscope.analyses.ranking.compare import (
+        compare_rankings,
+        largest_differences,
+        ranking_agreement,
+    )
+    from babelscope.analyses.ranking.plots import plot_rank_comparison
+
+    if len(results) < 2:
+        raise ValueError("add_rank_comparison needs at least two rankings")
+    names = list(labels) if labels is not None else _distinct([r.model_name for r in results])
+    if len(names) != len(results):
+        raise ValueError("add_rank_comparison: give one label per result")
+    section = report.add_section(section_id, "Comparing the models' rankings")
+    section.add_text(
+        "Do the models rank the languages alike? For every pair of models, over the languages "
+        "both ranked: Spearman ρ of the overall score and of MEXA alignment, the scores against "
+        "each other (points above the diagonal: better represented by the second model; the "
+        "languages furthest from it are labelled), and the languages whose rank differs most. "
+        "Ranks are recomputed over the shared languages, 1 = best."
+    )
+    overview = []
+    compared = []
+    for i, first in enumerate(results):
+        for j in range(i + 1, len(results)):
+            pairs = compare_rankings(first, results[j])
+            agreement = ranking_agreement(pairs).set_index("metric")
+            compared.append((names[i], names[j], pairs, agreement))
+            overview.append(
+                {
+                    "model A": names[i],
+                    "model B": names[j],
+                    "shared languages": len(pairs),
+                    "ρ score": agreement.loc["score", "rho"],
+                    "ρ MEXA": agreement.loc["mexa", "rho"],
+                }
+            )
+    section.add_table(
+        pd.DataFrame(overview),
+        "Spearman ρ between the models' per-language summaries (NaN below 3 shared languages).",
+        max_rows=None,
+        float_format="{:.3g}",
+    )
+    shown = ["language", "name", "script", "rank_a", "rank_b", "rank_difference", "score_a"]
+    shown += ["score_b"]
+    for name_a, name_b, pairs, agreement in compared:
+        section.add_text(f"# {name_a} vs {name_b}")
+        if pairs.empty:
+            section.add_text("The two runs ranked no language in common.")
+            continue
+        section.add_metrics(
+            {
+                "ρ score": _rho(agreement.loc["score", "rho"]),
+                "ρ MEXA": _rho(agreement.loc["mexa", "rho"]),
+                "shared languages": len(pairs),
+            },
+            primary="ρ score",
+        )
+        section.add_figure(
+            plot_rank_comparison(pairs, name_a, name_b, annotate=k),
+            f"Overall score per language: {name_a} (x) against {name_b} (y), coloured by script.",
+        )
+        better_a, better_b = largest_differences(pairs, k)
+        renamed = {"rank_a": f"rank {name_a}", "rank_b": f"rank {name_b}"}
+        renamed |= {"score_a": f"score {name_a}", "score_b": f"score {name_b}"}
+        left, right = section.add_side_by_side(
+            [f"Better represented by {name_a}", f"Better represented by {name_b}"]
+        )
+        for column, table, winner, loser in (
+            (left, better_a, name_a, name_b),
+            (right, better_b, name_b, name_a),
+        ):
+            if table.empty:
+                column.add_text(f"No language ranks higher under {winner} than under {loser}.")
+            else:
+                column.add_table(
+                    table[shown].rename(columns=renamed),
+                    f"Largest rank differences: higher under {winner} than under {loser} "
+                    "(rank_difference = rank B − rank A).",
+                    max_rows=None,
+                    float_format="{:.3g}",
+                )
+    return section
+
+
+def _rho(value: Any) -> str:
+    return "n/a" if pd.isna(value) else f"{float(value):.2f}"
+
+
+def _distinct(names: Sequence[str]) -> list[str]:
+    """The names, with ``#2``, ``#3`` … added to repeats (two runs of one model)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return out
