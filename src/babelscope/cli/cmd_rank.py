@@ -161,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         write_report(out, result, ranked.timings)
     out.finish(
         {
+            "kind": "rank",
             "command": "rank",
             "argv": sys.argv[1:],
             "model": result.model,

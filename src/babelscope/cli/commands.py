@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from babelscope.cli import cmd_demo, cmd_latent, cmd_lens, cmd_models, cmd_rank
+from babelscope.cli import cmd_demo, cmd_latent, cmd_lens, cmd_models, cmd_rank, cmd_report
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -13,6 +13,7 @@ REGISTRY: list[Register] = [
     cmd_demo.register,
     cmd_latent.register,
     cmd_rank.register,
+    cmd_report.register,
     cmd_lens.register,
     cmd_models.register,
 ]

@@ -1,0 +1,211 @@
+"""One HTML report from several finished run folders.
+
+Latent-language runs (``babelscope latent`` / ``demo``, minutes) and rankings (``babelscope
+rank``, an hour per model) run separately; :func:`combined_report` reads their folders and puts
+every result in one report, with a comparison of the rankings when there are two or more. Only
+finished runs are read: a folder whose manifest is not ``"status": "complete"`` (interrupted,
+or being overwritten) is refused, never reported as if it were whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babelscope.errors import DataError
+from babelscope.runs import MANIFEST
+
+if TYPE_CHECKING:
+    from babelscope.analyses.latent.generation import GenerationView
+    from babelscope.analyses.ranking.result import RankResult
+    from babelscope.report.html import Report
+
+KINDS = ("latent", "rank")
+_FIX = "pass the --out folder of a finished babelscope latent, demo or rank run"
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """A run folder whose manifest says it is complete, and what kind of run it was."""
+
+    path: Path
+    kind: str
+    manifest: dict[str, Any]
+
+    @property
+    def models(self) -> list[str]:
+        if self.kind == "rank":
+            return [str(self.manifest.get("model", {}).get("name", "model"))]
+        return [str(name) for name in self.manifest.get("models", {})]
+
+    def provenance(self) -> dict[str, Any]:
+        """The manifest's model, data and settings summary (what reproduces the run)."""
+        keep = ("kind", "command", "argv", "model", "models", "data", "settings", "finished")
+        summary = {key: self.manifest[key] for key in keep if self.manifest.get(key) is not None}
+        summary["kind"] = self.kind
+        version = self.manifest.get("environment", {}).get("babelscope")
+        if version:
+            summary["babelscope"] = version
+        return summary
+
+
+def read_run(path: str | Path) -> FinishedRun:
+    """Check that ``path`` is a finished run folder of a known kind (DataError otherwise)."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such run folder", fix=_FIX)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(
+            f"{folder} has no {MANIFEST}: not a run folder, or a run that never finished",
+            fix=_FIX,
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read {folder / MANIFEST} ({exc})", fix=_FIX) from exc
+    if not isinstance(manifest, dict):
+        raise DataError(f"{folder / MANIFEST} is not a run manifest", fix=_FIX)
+    status = manifest.get("status")
+    if status != "complete":
+        raise DataError(
+            f"{folder} is not a finished run (manifest status {status!r})",
+            fix="re-run its command with the same --out until it finishes, then report",
+        )
+    kind = manifest.get("kind") or ("rank" if manifest.get("command") == "rank" else None)
+    if kind not in KINDS:
+        raise DataError(
+            f"{folder} holds a run of unknown kind ({kind or 'not recorded'})",
+            fix="babelscope report reads latent, demo and rank run folders",
+        )
+    return FinishedRun(folder, str(kind), manifest)
+
+
+def combined_report(paths: Sequence[str | Path], *, title: str | None = None) -> Report:
+    """Every run's sections in one :class:`Report`, in the order given, then a comparison of
+    the rankings (two or more rank runs) and one provenance entry per run.
+
+    Every folder is checked before any is loaded, so a bad one fails fast."""
+    from babelscope.analyses.latent.result import LatentResult
+    from babelscope.analyses.ranking.result import RankResult
+    from babelscope.report.html import Report
+    from babelscope.report.sections.latent import add_latent_sections
+    from babelscope.report.sections.ranking import add_rank_comparison, add_rank_sections
+
+    if not paths:
+        raise DataError("no run folder given", fix=_FIX)
+    runs = [read_run(path) for path in paths]
+    seen: set[Path] = set()
+    for run in runs:
+        if run.path.resolve() in seen:
+            raise DataError(f"{run.path} is given twice", fix="name each run folder once")
+        seen.add(run.path.resolve())
+    kinds = {run.kind for run in runs}
+    models = list(dict.fromkeys(name for run in runs for name in run.models))
+    report = Report(
+        title or _default_title(kinds),
+        subtitle=f"{len(runs)} run{'s' * (len(runs) > 1)}; models: {', '.join(models)}",
+    )
+    _add_overview(report, runs)
+
+    used = {"runs", "provenance", "rank-comparison"}
+    several = sum(run.kind == "latent" for run in runs) > 1
+    rankings: list[tuple[FinishedRun, RankResult]] = []
+    for run in runs:
+        if run.kind == "latent":
+            add_latent_sections(
+                report,
+                LatentResult.load(run.path),
+                views=_generation_views(run),
+                prefix=_prefix("latent", _slug(run.path.name) if several else "", used),
+                label=run.path.name if several else None,
+            )
+        else:
+            result = RankResult.load(run.path)
+            short = result.model_name.rstrip("/").rsplit("/", 1)[-1]  # org/name, a path
+            prefix = _prefix("rank", _slug(short), used)
+            add_rank_sections(report, result, prefix=prefix)
+            rankings.append((run, result))
+    if len(rankings) > 1:
+        names = [result.model_name for _, result in rankings]
+        labels = [
+            name if names.count(name) == 1 else f"{name} ({run.path.name})"
+            for name, (run, _) in zip(names, rankings, strict=True)
+        ]
+        add_rank_comparison(report, [result for _, result in rankings], labels=labels)
+    report.add_provenance({str(run.path): run.provenance() for run in runs})
+    return report
+
+
+def _default_title(kinds: set[str]) -> str:
+    if kinds == {"latent"}:
+        return "babelscope: which language does the model think in?"
+    if kinds == {"rank"}:
+        return "babelscope: how well is each language represented?"
+    return "babelscope: latent language and language ranking"
+
+
+def _add_overview(report: Report, runs: Sequence[FinishedRun]) -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            "run folder": [str(run.path) for run in runs],
+            "kind": [run.kind for run in runs],
+            "models": [", ".join(run.models) for run in runs],
+            "finished": [str(run.manifest.get("finished", "")) for run in runs],
+        }
+    )
+    section = report.add_section("runs", "Runs in this report")
+    section.add_text(
+        "Each run folder's results follow in this order; the provenance section at the end "
+        "holds each run's model hashes, data and settings."
+    )
+    section.add_table(table, "The finished run folders combined here.", max_rows=None)
+
+
+def _generation_views(run: FinishedRun) -> list[GenerationView]:
+    """The generation views a latent run saved (``generation_<model>.parquet``, as listed in
+    its manifest), rebuilt from their tables."""
+    import pandas as pd
+
+    from babelscope.analyses.latent.generation import GenerationView
+
+    listed = run.manifest.get("files")
+    if isinstance(listed, list):
+        names = [str(name) for name in listed]
+    else:
+        names = [p.name for p in run.path.glob("generation_*.parquet")]
+    chosen = sorted(n for n in names if n.startswith("generation_") and n.endswith(".parquet"))
+    views = []
+    for name in chosen:
+        try:
+            frame = pd.read_parquet(run.path / name)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read {run.path / name} ({exc})", fix=_FIX) from exc
+        views.append(GenerationView.from_frame(frame))
+    return views
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    return slug or "run"
+
+
+def _prefix(kind: str, slug: str, used: set[str]) -> str:
+    """A section-id prefix no other run's ids can collide with: ``kind-slug``, else
+    ``kind2-slug``, ``kind3-slug`` … (ids are the prefix, or the prefix and ``-suffix``)."""
+
+    def clash(a: str, b: str) -> bool:
+        return a == b or a.startswith(f"{b}-") or b.startswith(f"{a}-")
+
+    n = 1
+    candidate = f"{kind}-{slug}" if slug else kind
+    while any(clash(candidate, taken) for taken in used):
+        n += 1
+        candidate = f"{kind}{n}-{slug}" if slug else f"{kind}{n}"
+    used.add(candidate)
+    return candidate
