@@ -135,6 +135,8 @@ def test_two_runs_of_one_kind_keep_ids_apart(
     html = report.render()
     name = RankResult.load(rank_copy).model_name
     assert f"{name} (rank-llama) vs {name} (rank-again)" in html
+    assert report["rank-tiny-llama"].title == f"Language ranking: {name} (rank-llama)"
+    assert report["rank2-tiny-llama"].title == f"Language ranking: {name} (rank-again)"
     pd.testing.assert_frame_equal(
         RankResult.load(rank_copy).summary, RankResult.load(rank_runs[0]).summary
     )

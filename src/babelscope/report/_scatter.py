@@ -93,6 +93,6 @@ def plot_scatter(
     tidy_axes(ax)
     ax.set_xlabel(plain(xlabel or x))
     ax.set_ylabel(plain(ylabel or y))
-    if title:
-        ax.set_title(plain(title), fontsize=11)
+    if title:  # above the legend too, not clashing with it
+        figure.suptitle(plain(title), fontsize=11)
     return figure

@@ -113,31 +113,48 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
 
     used = {"runs", "provenance", "rank-comparison"}
     several = sum(run.kind == "latent" for run in runs) > 1
-    rankings: list[tuple[FinishedRun, RankResult]] = []
+    # Load everything before drawing anything: a broken folder fails fast.
+    results = {
+        run.path: (LatentResult if run.kind == "latent" else RankResult).load(run.path)
+        for run in runs
+    }
+    views = {run.path: _generation_views(run) for run in runs if run.kind == "latent"}
+    labels = _rank_labels({p: r for p, r in results.items() if isinstance(r, RankResult)})
+    rankings: list[tuple[str, RankResult]] = []
     for run in runs:
-        if run.kind == "latent":
+        result = results[run.path]
+        if isinstance(result, LatentResult):
             add_latent_sections(
                 report,
-                LatentResult.load(run.path),
-                views=_generation_views(run),
+                result,
+                views=views[run.path],
                 prefix=_prefix("latent", _slug(run.path.name) if several else "", used),
                 label=run.path.name if several else None,
             )
         else:
-            result = RankResult.load(run.path)
             short = result.model_name.rstrip("/").rsplit("/", 1)[-1]  # org/name, a path
             prefix = _prefix("rank", _slug(short), used)
-            add_rank_sections(report, result, prefix=prefix)
-            rankings.append((run, result))
+            label = labels[run.path]
+            add_rank_sections(report, result, prefix=prefix, label=label)
+            rankings.append((label, result))
     if len(rankings) > 1:
-        names = [result.model_name for _, result in rankings]
-        labels = [
-            name if names.count(name) == 1 else f"{name} ({run.path.name})"
-            for name, (run, _) in zip(names, rankings, strict=True)
-        ]
-        add_rank_comparison(report, [result for _, result in rankings], labels=labels)
+        add_rank_comparison(
+            report,
+            [result for _, result in rankings],
+            labels=[label for label, _ in rankings],
+        )
     report.add_provenance({str(run.path): run.provenance() for run in runs})
     return report
+
+
+def _rank_labels(results: dict[Path, RankResult]) -> dict[Path, str]:
+    """Each ranking's model name, with its folder's name added where two runs share a model."""
+    names = {path: result.model_name for path, result in results.items()}
+    counts = list(names.values())
+    return {
+        path: name if counts.count(name) == 1 else f"{name} ({path.name})"
+        for path, name in names.items()
+    }
 
 
 def _default_title(kinds: set[str]) -> str:

@@ -222,7 +222,7 @@ def plot_rank_comparison(
         color_order=list(palette),
         palette=palette,
         annotate=annotate,
-        title=f"{label}: {model_a} vs {model_b}, {len(frame)} languages",
+        title=f"{label[:1].upper()}{label[1:]} of the {len(frame)} languages both ranked",
         xlabel=f"{label}, {model_a}",
         ylabel=f"{label}, {model_b}",
     )

@@ -64,13 +64,16 @@ def add_rank_sections(
     *,
     prefix: str | None = None,
     figures: dict[str, bytes] | None = None,
+    label: str | None = None,
 ) -> None:
     """Append the ranking sections for one model's result to ``report``.
 
-    ``figures`` (from :func:`rank_figures`) avoids drawing the plots a second time."""
+    ``figures`` (from :func:`rank_figures`) avoids drawing the plots a second time; ``label``
+    names the model in titles and text (default: its name; give two runs of one model
+    distinct labels)."""
     drawn = figures if figures is not None else rank_figures(result)
     key = prefix or f"rank-{_slug(result.model_name)}"
-    model = result.model_name
+    model = label or result.model_name
     layers = result.summary_layers
     how = (
         f"Scores are averaged over layers {layers[0]}–{layers[-1]}"
