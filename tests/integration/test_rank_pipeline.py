@@ -215,3 +215,22 @@ def test_a_bad_resource_level_file_fails_before_the_model_loads(
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "no resource-level file" in err  # not the model error
     assert not out.exists()
+
+
+def test_a_missing_analysis_dependency_fails_before_the_model_loads(
+    flores_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from babelscope.cli.main import main
+
+    monkeypatch.setitem(sys.modules, "sklearn.linear_model", None)  # import now raises
+    out = tmp_path / "out"
+    argv = ["rank", "--model", "no-such-model", "--data", f"flores200:{flores_dir}"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "rank needs sklearn" in err  # not the model error
+    assert not out.exists()

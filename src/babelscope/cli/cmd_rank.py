@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         from babelscope.languages.resource_levels import read_resource_levels
 
         levels = read_resource_levels(args.resource_levels)
+    preload(report=not args.no_report)
     from babelscope.capture.sites import resolve_layers
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder
@@ -173,6 +174,48 @@ def run(args: argparse.Namespace) -> int:
     )
     _print_summary(result, out.path, ranked.timings)
     return 0
+
+
+#: What the analysis and report phases import lazily elsewhere (CLI start-up stays fast).
+_ANALYSIS_MODULES = (
+    "babelscope.analyses.ranking.pipeline",
+    "babelscope.analyses.ranking.summary",
+    "babelscope.analyses.ranking.result",
+    "babelscope.analyses.ranking.script",
+    "babelscope.analyses.geometry",
+    "anyascii",
+    "scipy.stats",
+    "sklearn.linear_model",
+    "sklearn.preprocessing",
+)
+_REPORT_MODULES = (
+    "babelscope.analyses.ranking.plots",
+    "babelscope.report.html",
+    "babelscope.report.plots",
+    "babelscope.report.sections.ranking",
+    "matplotlib.backends.backend_agg",
+)
+
+
+def preload(*, report: bool) -> None:
+    """Import now what the analyses and the report need after an hour of forward passes.
+
+    A missing or broken dependency then fails before any compute, and editing an editable
+    install during a run no longer mixes two versions at the last step (that crashed a real
+    one-hour run after its final shard; the store made the rerun cheap).
+    """
+    import importlib
+
+    from babelscope.errors import ConfigError
+
+    for name in (*_ANALYSIS_MODULES, *(_REPORT_MODULES if report else ())):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ConfigError(
+                f"rank needs {name.split('.')[0]}, which does not import ({exc})",
+                fix="reinstall babelscope with its dependencies (pip install -e .)",
+            ) from exc
 
 
 def write_report(out: object, result: object, timings: dict[str, float]) -> None:
