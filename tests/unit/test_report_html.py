@@ -367,3 +367,22 @@ def test_plots_leave_global_matplotlib_state_alone() -> None:
     backend = matplotlib.get_backend()
     plot_ranking(pd.DataFrame({"x": [1.0], "y": ["a"]}), value="x", label="y")
     assert matplotlib.get_backend() == backend
+
+
+def test_cjk_tick_labels_render_with_the_report_fonts() -> None:
+    # Regression: tick labels are created at draw time, outside the plotting function's font
+    # context, and a matplotlib font cache built before the CJK fonts were installed hid them;
+    # the demo's generation view drew the token 书 as a box.
+    import warnings
+
+    from matplotlib import font_manager
+
+    if not any("NotoSansCJK" in Path(f).name for f in font_manager.findSystemFonts()):
+        pytest.skip("no Noto Sans CJK font installed (make fonts)")
+    frame = pd.DataFrame(
+        {"token": ["书", "本", "书", "本"], "layer": [0, 0, 1, 1], "p": [0.1, 0.2, 0.3, 0.4]}
+    )
+    figure = plot_heatmap(frame, row="layer", col="token", value="p")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
+        assert figure_to_png_bytes(figure).startswith(PNG_SIGNATURE)

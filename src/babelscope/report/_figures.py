@@ -7,8 +7,10 @@ run, no dependence on (or change to) the user's interactive backend, nothing don
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
@@ -41,6 +43,15 @@ def font_families() -> tuple[str, ...]:
     """
     from matplotlib import font_manager
 
+    # matplotlib caches its font list on first use and never rescans: fonts installed later
+    # (`make fonts` after any earlier matplotlib run) would be invisible, and CJK tokens drawn
+    # as boxes. Register system Noto Sans files the cache lacks (a few ms).
+    known = {font.fname for font in font_manager.fontManager.ttflist}
+    for path in font_manager.findSystemFonts():
+        name = Path(path).name
+        if path not in known and name.startswith("NotoSans") and "Mono" not in name:
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
+                font_manager.fontManager.addfont(path)
     installed = {font.name for font in font_manager.fontManager.ttflist}
     noto = sorted(n for n in installed if n.startswith("Noto Sans") and "Mono" not in n)
     return ("DejaVu Sans", *noto)

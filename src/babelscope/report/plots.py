@@ -270,6 +270,10 @@ def plot_ranking(
     return figure
 
 
+# Drawing happens here, not when the figure was built: tick labels are created lazily at draw
+# time and take the fonts in effect *now*, so rasterise under the report's fonts as well
+# (otherwise a CJK token on a tick comes out as a box).
+@styled
 def figure_to_png_bytes(figure: Figure, *, dpi: int = 150) -> bytes:
     """Rasterise a figure to PNG bytes (white background, tight bounding box)."""
     buffer = io.BytesIO()
@@ -277,6 +281,7 @@ def figure_to_png_bytes(figure: Figure, *, dpi: int = 150) -> bytes:
     return buffer.getvalue()
 
 
+@styled
 def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
     """Save atomically as PNG, SVG or PDF (chosen by the suffix); return the path written."""
     target = Path(path)
