@@ -225,8 +225,10 @@ def add_rank_comparison(
         max_rows=None,
         float_format="{:.3g}",
     )
-    shown = ["language", "name", "script", "rank_a", "rank_b", "rank_difference", "score_a"]
-    shown += ["score_b"]
+    shown = [
+        *("language", "name", "script", "rank_a", "rank_b", "rank_difference"),
+        *("score_a", "score_b"),
+    ]
     for name_a, name_b, pairs, agreement in compared:
         section.add_text(f"# {name_a} vs {name_b}")
         if pairs.empty:
