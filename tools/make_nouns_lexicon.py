@@ -17,11 +17,15 @@ How a row is made (the decisions, in order; every drop is counted and printed):
    used (the npm data is unresolved, without ``↑↑↑`` markers); the one exception is Nynorsk,
    whose CLDR parent is ``no``: CLDR files a Nynorsk name only where it differs from Bokmål,
    so a missing ``nn`` name is the ``no`` one by CLDR's own rule.
-3. **Word**: the locale's ``tts`` name, NFC; kept only if it is one word (no space; internal
-   ``-`` and apostrophes allowed), has no digit, and is written in the variety's script
-   (Latin ``seal`` in a Cyrillic file is an untranslated leftover). Lower-cased, except German
-   and Luxembourgish, which capitalise every noun. No article stripping: the CLDR names are bare
-   nouns (multi-word names, which would include any article, are dropped by the one-word rule).
+3. **Word**: the locale's ``tts`` name, NFC, up to its first comma (Hindi, Bengali and
+   Gujarati names add a category: ``केला, फल`` "banana, fruit"); kept only if it is one word
+   (no space; internal ``-`` and apostrophes allowed), has no digit, only letters (no
+   ``Lehrer(in)``, ``Bauer/Bäuerin``), no possessive particle (``ユニコーンの顔`` "unicorn's
+   face") and is written in the variety's script (Latin ``seal`` in a Cyrillic file is an
+   untranslated leftover). A Vietnamese classifier (``con chó`` "CLF dog") is removed first.
+   Lower-cased, except German and Luxembourgish, which capitalise every noun. No article
+   stripping: the CLDR names are bare nouns (multi-word names, which would include any
+   article, are dropped by the one-word rule).
 4. **No synonyms from keywords.** Keyword lists are sets of associations (🐕: pet, animal,
    bark), so a keyword is a synonym only if something aligns it with the concept. We tried
    aligning by distribution (the emoji that carry keyword K in language X against those that
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -55,7 +60,12 @@ NOUN_CAPITALISING = {"deu_Latn", "ltz_Latn"}
 TURKIC_I = {"tur_Latn", "azj_Latn", "crh_Latn"}
 WORD_JOINERS = "-'’ʼ\u200c\u200d"
 # Possessive particles: a name containing one is a phrase ("X's face"), not the noun.
-PHRASE_PARTICLES = {"jpn_Jpan": ("の",), "zho_Hans": ("的",), "zho_Hant": ("的",), "yue_Hant": ("嘅", "的")}
+PHRASE_PARTICLES = {
+    "jpn_Jpan": ("の",),
+    "zho_Hans": ("的",),
+    "zho_Hant": ("的",),
+    "yue_Hant": ("嘅", "的"),
+}
 # Vietnamese puts a classifier before nouns (con chó "CLF dog"); the noun is what follows.
 CLASSIFIERS = {"vie_Latn": ("con ", "quả ", "trái ", "cái ", "chiếc ")}
 COMPATIBLE_SCRIPTS = {"Hans": {"Hani"}, "Hant": {"Hani"}, "Jpan": {"Jpan", "Hani"}}
@@ -206,6 +216,7 @@ def _locales(folder: Path) -> dict[str, str]:
 def _word(raw: str, code: str, script: str) -> tuple[str | None, str]:
     """Cleaned one-word name, or ``None`` and why not."""
     text = unicodedata.normalize("NFC", raw).strip()
+    text = re.split("[,،、;]", text, maxsplit=1)[0].strip()  # Hindi "केला, फल": "banana, fruit"
     for classifier in CLASSIFIERS.get(code, ()):
         if text.lower().startswith(classifier):
             text = text[len(classifier) :]
@@ -269,7 +280,10 @@ def write(
         "rules_version": RULES_VERSION,
         "concepts_picked": len(CONCEPTS),
         "polysemous_not_picked": POLYSEMOUS,
-        "dropped": {k: totals[k] for k in ("missing", "multiword", "digit", "notation", "phrase", "script", *REASONS)},
+        "dropped": {
+            k: totals[k]
+            for k in ("missing", "multiword", "digit", "notation", "phrase", "script", *REASONS)
+        },
         "kept": totals["kept"],
         "per_language": {code: dict(counter) for code, counter in sorted(stats.items())},
     }

@@ -95,7 +95,10 @@ def cognate_reason(english: str, word: str) -> Reason | None:
         return "prefix"
     if shorter >= MIN_PREFIX and (a in b or b in a):
         return "contains"
-    if shorter >= MIN_SIMILAR_LENGTH and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILARITY:
+    if (
+        shorter >= MIN_SIMILAR_LENGTH
+        and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILARITY
+    ):
         return "similar"
     skel_a, skel_b = skeleton(a), skeleton(b)
     if min(len(skel_a), len(skel_b)) >= MIN_PREFIX and shared_prefix(skel_a, skel_b) >= MIN_PREFIX:

@@ -89,7 +89,9 @@ def load_word_set(words: str | Path | Lexicon = DEFAULT_WORD_SET) -> Lexicon:
     return load_lexicon(path)
 
 
-def combine_words(words: str | Path | Lexicon = DEFAULT_WORD_SET, merge: str | Path | None = None) -> Lexicon:
+def combine_words(
+    words: str | Path | Lexicon = DEFAULT_WORD_SET, merge: str | Path | None = None
+) -> Lexicon:
     """The word set ``words`` with a user file's entries merged over it (the file's words win
     where both have a concept in a language; its new concepts are added)."""
     lexicon = load_word_set(words)
