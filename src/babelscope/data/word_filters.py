@@ -21,8 +21,9 @@ whose English word sits inside the target; we drop a little more, by three rules
   shorter words one letter swings the ratio (``cat``/``chat`` 0.86, ``cat``/``kat`` 0.67), so
   they are left to the other rules.
 * ``skeleton``: the consonant skeletons (vowels and ``h`` removed, ``c``/``q`` read as ``k``,
-  doubled letters merged) share a prefix of at least 3 letters — loans with epenthetic vowels,
-  as Japanese writes them (``プリンス``, ``purinsu``, ``prns``, for ``prince``, ``prnk``).
+  ``f`` as ``p``, ``v`` as ``b``, doubled letters merged) share a prefix of at least 3
+  letters — loans with epenthetic vowels, as Japanese writes them (``プリンス``, ``purinsu``,
+  ``prns``, for ``prince``, ``prnk``), or Indic spellings of f and v (``फ़लाफ़ेल``).
 * ``unreadable``: nothing is left after normalisation, so nothing can be compared.
 
 The rules are deliberately biased towards dropping: a lost genuine word costs one concept in one
@@ -42,7 +43,9 @@ SIMILARITY: Final = 0.75
 #: Shortest normalised length at which the similarity rule applies.
 MIN_SIMILAR_LENGTH: Final = 5
 
-_SKELETON_MAP: Final = {"c": "k", "q": "k"}
+# Letters that transliterations of loans swap: Bengali/Hindi write f as ph (ফলাফেল,
+# "phalaphel") and v as bh (অ্যাভোক্যাডো, "ayabhokyado"); after h goes, f/p and v/b remain.
+_SKELETON_MAP: Final = {"c": "k", "q": "k", "f": "p", "v": "b"}
 
 Reason = Literal["prefix", "contains", "similar", "skeleton", "unreadable"]
 #: The reasons :func:`cognate_reason` can give, in the order they are tested.
