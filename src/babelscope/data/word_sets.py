@@ -68,7 +68,8 @@ def nouns_lexicon() -> Lexicon:
 
 
 def load_word_set(words: str | Path | Lexicon = DEFAULT_WORD_SET) -> Lexicon:
-    """``"nouns"``, ``"calendar"``, or the path of a CSV/TSV lexicon file (used alone).
+    """``"nouns"``, ``"calendar"``, or the path of a CSV/TSV lexicon file (used alone). A set
+    name wins over a file of the same name in the working directory (write ``./nouns``).
 
     Raises:
         DataError: ``words`` is neither a set name nor an existing file.
