@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from babelscope.cli.options import add_words_options
+
 # Non-English and low-resource pairs (Wendler et al.'s translation, repetition and cloze).
 DEMO_PAIRS = [
     "translation:fra_Latn:zho_Hans",
@@ -31,6 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--out", default="babelscope-runs/demo", help="run folder")
     parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
+    add_words_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -50,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         target=None,
         pair=DEMO_PAIRS,
         latent="",
-        lexicon=None,
+        words=args.words,
+        lexicon=args.lexicon,
         shots=4,
         seed=0,
         max_prompts=args.max_prompts,

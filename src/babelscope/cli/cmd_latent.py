@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from babelscope.cli.options import add_model_options
+from babelscope.cli.options import add_model_options, add_words_options
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--latent", default="", help="extra candidate latent languages, comma-separated"
     )
-    parser.add_argument("--lexicon", help="CSV/TSV with concept, language, word[, synonyms]")
+    add_words_options(parser)
     parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
@@ -80,15 +80,15 @@ def execute(
 ) -> int:
     """Shared by ``latent`` and ``demo``: validate, run, write the run folder."""
     from babelscope.analyses.latent import latent_language
-    from babelscope.analyses.latent.api import resolve_lexicon
     from babelscope.analyses.latent.generation import generation_view
+    from babelscope.data.word_sets import combine_words
     from babelscope.languages.registry import resolve_language
     from babelscope.models.loader import load_model
     from babelscope.report.latent_run import write_latent_run
 
     for code in latent:
         resolve_language(code)
-    lexicon = resolve_lexicon(args.lexicon)
+    lexicon = combine_words(args.words, args.lexicon)
     start = time.perf_counter()
     handles = []
     views = []

@@ -22,6 +22,21 @@ def add_model_options(parser: argparse.ArgumentParser, *, multiple: bool = False
     )
 
 
+def add_words_options(parser: argparse.ArgumentParser) -> None:
+    """``--words`` (which word set the prompts use) and ``--lexicon`` (a file merged over it)."""
+    parser.add_argument(
+        "--words",
+        default="nouns",
+        metavar="SET",
+        help="nouns (default: concrete nouns from CLDR emoji names), calendar (CLDR weekdays, "
+        "months, units) or a TSV/CSV file with concept, language, word[, synonyms] used alone; "
+        "cloze always uses weekdays and months",
+    )
+    parser.add_argument(
+        "--lexicon", metavar="FILE", help="TSV/CSV merged over --words (its words win)"
+    )
+
+
 def load_from_args(args: argparse.Namespace, spec: str) -> object:
     from babelscope.models.loader import load_model
 

@@ -16,7 +16,8 @@ from babelscope.analyses.latent.measure import measure
 from babelscope.analyses.latent.prompts import LatentPrompt, build_prompts, check_task
 from babelscope.analyses.latent.result import ENGLISH, LatentResult, PairRun
 from babelscope.analyses.latent.token_sets import DEFAULT_RULE, prefix_index, prepare
-from babelscope.data.lexicon import Lexicon, builtin_lexicon, load_lexicon
+from babelscope.data.lexicon import Lexicon
+from babelscope.data.word_sets import WORD_SETS, combine_words, lexicon_for_task, load_word_set
 from babelscope.languages.registry import resolve_language
 
 if TYPE_CHECKING:
@@ -49,11 +50,11 @@ class Pair:
 
 
 def resolve_lexicon(lexicon: Lexicon | str | Path | None) -> Lexicon:
-    if lexicon is None:
-        return builtin_lexicon()
-    if isinstance(lexicon, Lexicon):
-        return lexicon
-    return builtin_lexicon().merge(load_lexicon(lexicon))
+    """``None`` -> the ``nouns`` word set; ``"nouns"``/``"calendar"`` -> that set; a file path ->
+    the file merged over the ``nouns`` set; a :class:`Lexicon` as it is."""
+    if lexicon is None or isinstance(lexicon, Lexicon) or str(lexicon) in WORD_SETS:
+        return load_word_set(lexicon or "nouns")
+    return combine_words("nouns", lexicon)
 
 
 def latent_language(
@@ -72,7 +73,8 @@ def latent_language(
     source, English and each ``latent`` language at every layer (Wendler et al. 2024).
 
     Models may be specs (loaded one at a time, so memory holds one model) or handles. A user
-    ``lexicon`` file is merged over the built-in CLDR lexicon.
+    ``lexicon`` file is merged over the ``nouns`` word set; ``"calendar"`` picks the CLDR
+    calendar/unit words. Cloze pairs always get ordered concepts (:func:`lexicon_for_task`).
     """
     from babelscope.models.handle import ModelHandle
     from babelscope.models.loader import load_model
@@ -80,7 +82,7 @@ def latent_language(
     lex = resolve_lexicon(lexicon)
     built = {
         pair: build_prompts(
-            lex,
+            lexicon_for_task(lex, pair.task),
             task=pair.task,
             source=pair.source,
             target=pair.target,
@@ -127,6 +129,7 @@ def latent_language(
         "max_prompts": max_prompts,
         "lexicon_version": lex.version,
         "lexicon_sha256": lex.fingerprint(),
+        "lexicon_by_task": {p.task: lexicon_for_task(lex, p.task).version for p in pairs},
         "prefix_rule": vars(DEFAULT_RULE),
         "position": "last prompt token",
         "lens": "logit lens (final norm + unembedding)",
