@@ -21,7 +21,7 @@ from babelscope.report.browser import (
     find_chromium,
 )
 from babelscope.report.html import Report
-from babelscope.report.plots import plot_entropy, plot_layer_curves, plot_ranking
+from babelscope.plotting import plot_entropy, plot_layer_curves, plot_ranking
 
 try:
     CHROMIUM: str | None = find_chromium()

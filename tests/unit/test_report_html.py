@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from babelscope._version import __version__
 from babelscope.report.blocks import PNG_SIGNATURE
 from babelscope.report.html import CONTENT_SECURITY_POLICY, Report
-from babelscope.report.plots import (
+from babelscope.plotting import (
     figure_to_png_bytes,
     plot_entropy,
     plot_heatmap,

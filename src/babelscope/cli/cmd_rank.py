@@ -191,7 +191,11 @@ _ANALYSIS_MODULES = (
 _REPORT_MODULES = (
     "babelscope.analyses.ranking.plots",
     "babelscope.report.html",
-    "babelscope.report.plots",
+    "babelscope.plotting.bars",
+    "babelscope.plotting.curves",
+    "babelscope.plotting.export",
+    "babelscope.plotting.heatmap",
+    "babelscope.plotting.scatter",
     "babelscope.report.sections.ranking",
     "matplotlib.backends.backend_agg",
 )

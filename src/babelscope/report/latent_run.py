@@ -22,7 +22,7 @@ def write_latent_run(
 ) -> Path:
     """Write everything for ``result`` into ``out`` and return the report's path."""
     from babelscope.report.html import Report
-    from babelscope.report.plots import figure_to_png_bytes
+    from babelscope.plotting.export import figure_to_png_bytes
     from babelscope.report.sections.latent import add_latent_sections, latent_figures
     from babelscope.runs import RunFolder
 

@@ -125,7 +125,7 @@ class GenerationView:
         )
 
     def plot(self) -> Figure:
-        from babelscope.report.plots import plot_heatmap
+        from babelscope.plotting.heatmap import plot_heatmap
 
         frame = self.to_frame().drop_duplicates(["step", "layer"])
         frame["column"] = [f"{s}: {t!r}" for s, t in zip(frame.step, frame.token, strict=True)]

@@ -268,7 +268,7 @@ class LatentResult:
         """``overview``: per model, P(target)/P(English)/P(source) pooled over translation pairs
         (Wendler et al.'s figure). ``pair``: one (task, source, target), models side by side.
         ``entropy``: entropy per layer for each model (pooled over runs)."""
-        from babelscope.report.plots import plot_layer_curves
+        from babelscope.plotting.curves import plot_layer_curves
 
         if kind == "overview":
             frame = self.role_frame()

@@ -44,7 +44,7 @@ def _slug(text: str) -> str:
 def rank_figures(result: RankResult) -> dict[str, bytes]:
     """Every figure of the ranking sections as PNG bytes, keyed by plot kind (``heatmap`` is
     MEXA's). Render once, then both save them and pass them to :func:`add_rank_sections`."""
-    from babelscope.report.plots import figure_to_png_bytes
+    from babelscope.plotting.export import figure_to_png_bytes
 
     kinds = ["layers", "heatmap", "identity", "text"]
     if not result.summary.empty:

@@ -1,4 +1,4 @@
-"""Shared plumbing for :mod:`babelscope.report.plots`: figures, colours, column checks.
+"""Shared plumbing for :mod:`babelscope.plotting`: figures, fonts, colours, column checks.
 
 Figures are created as bare :class:`~matplotlib.figure.Figure` objects with an Agg canvas
 attached, never through ``pyplot``: no global figure registry to leak memory in a long batch
