@@ -17,8 +17,6 @@ import pytest
 from matplotlib.figure import Figure
 
 from babelscope._version import __version__
-from babelscope.report.blocks import PNG_SIGNATURE
-from babelscope.report.html import CONTENT_SECURITY_POLICY, Report
 from babelscope.plotting import (
     figure_to_png_bytes,
     plot_entropy,
@@ -27,6 +25,8 @@ from babelscope.plotting import (
     plot_ranking,
     save_figure,
 )
+from babelscope.report.blocks import PNG_SIGNATURE
+from babelscope.report.html import CONTENT_SECURITY_POLICY, Report
 
 SCRIPT = "<script>alert(1)</script>"
 CELL_BREAK = "</td><td>"
