@@ -98,9 +98,11 @@ def test_one_report_with_every_run_and_the_comparison(
     assert ids == [*expected, "rank-comparison", "provenance"]
     assert "<title>All</title>" in html
     assert "prompt: &#x27;abc&#x27;" in html or "prompt: 'abc'" in html  # the stored prompt
-    printed = capsys.readouterr().out
-    assert f"wrote {out.resolve()}" in printed and "#rank-comparison" in printed
-    assert printed.count("\n  #") == len(ids)
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert captured.err == f"babelscope: wrote {out.resolve()}\n"  # like every command
+    assert "#rank-comparison" in printed
+    assert [line.split()[0] for line in printed.splitlines()] == [f"#{i}" for i in ids]
     for run in (latent_run, *rank_runs):
         assert str(run) in html  # one provenance entry per run
 
