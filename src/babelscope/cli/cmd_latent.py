@@ -124,7 +124,10 @@ def execute(
             )
         )
         views = [generation_view(h, generate, langs) for h in handles]
-    report = write_latent_run(out, result, views=views, argv=sys.argv[1:], kind=kind)
+    seconds = time.perf_counter() - start
+    report = write_latent_run(
+        out, result, views=views, argv=sys.argv[1:], kind=kind, started=time.time() - seconds
+    )
     wrote(report, time.perf_counter() - start)
     finished(args, out, result.findings())
     return 0

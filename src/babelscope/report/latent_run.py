@@ -20,15 +20,19 @@ def write_latent_run(
     title: str = "babelscope: which language does the model think in?",
     argv: Sequence[str] | None = None,
     kind: str = "latent",
+    started: float | None = None,
 ) -> Path:
     """Write everything for ``result`` into ``out`` as a run of ``kind`` (``latent`` or
-    ``demo``) and return the report's path."""
+    ``demo``) and return the report's path. ``started`` (a ``time.time()``) makes the
+    manifest's ``seconds`` cover the whole run, not only the writing."""
     from babelscope.plotting.export import figure_to_png_bytes
     from babelscope.report.html import Report
     from babelscope.report.sections.latent import add_latent_sections, latent_figures
     from babelscope.runs import RunFolder
 
     run = RunFolder(out, kind=kind)
+    if started is not None:
+        run.started = started
     result.save(run)
     figures = latent_figures(result)
     for stem, fig in figures.items():
