@@ -19,6 +19,7 @@ that turns model names and the like into file names and ids.
 from __future__ import annotations
 
 import json
+import math
 import platform
 import re
 import sys
@@ -160,7 +161,19 @@ class RunFolder:
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "status": "complete",
         }
-        return self.write_json(MANIFEST, body)
+        return self.write_json(MANIFEST, _finite(body))
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities become ``null``: the manifest and ``--json`` stay strict JSON (a key
+    number is NaN when, say, every prompt of a run was dropped)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def open_for_save(target: RunFolder | str | Path, kind: str) -> tuple[RunFolder, bool]:

@@ -96,6 +96,13 @@ def test_manifest_schema_with_status_written_last(tmp_path: Path) -> None:
     assert body["files"] == ["plots/a.png", "store/", "table.parquet"]
 
 
+def test_manifests_are_strict_json(tmp_path: Path) -> None:
+    _finish(tmp_path / "run", summary={"accuracy": float("nan"), "n": [1.0, float("inf")]})
+    text = (tmp_path / "run" / MANIFEST).read_text("utf-8")
+    body = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in a manifest"))
+    assert body["summary"] == {"accuracy": None, "n": [1.0, None]}
+
+
 def test_a_manifest_needs_a_kind(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs a kind"):
         RunFolder(tmp_path / "run").finish({})
