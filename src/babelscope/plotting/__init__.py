@@ -9,7 +9,7 @@ needs the other (``tests/unit/test_layering.py`` enforces this).
 - :func:`plot_scatter` (:mod:`.scatter`): one value against another, diagonal, labels.
 - :func:`figure_to_png_bytes`, :func:`save_figure` (:mod:`.export`): PNG bytes, PNG/SVG/PDF.
 
-Every figure is drawn under the fonts of :func:`~babelscope.plotting._style.font_families`
+Every figure is drawn under the fonts of :func:`~babelscope.plotting.fonts.font_families`
 (DejaVu Sans plus installed Noto Sans families, registered explicitly because matplotlib's font
 cache never rescans). Names load on first use: ``import babelscope.plotting`` stays cheap.
 """
