@@ -1,15 +1,27 @@
-"""Run folders: the unit users share.
+"""Run folders: the unit users share, with one contract for every kind of run.
 
-A run folder holds tidy Parquet tables, JSON, plots, ``report.html`` and a ``manifest.json``
-with provenance. Every file is written atomically (temp file + rename), and the manifest is
-written last with ``"status": "complete"``, so a crashed run never looks finished: readers check
-:func:`is_complete`.
+A run folder holds tidy Parquet tables, JSON, ``plots/``, ``report.html`` and a
+``manifest.json``. Every file is written atomically (temp file + rename), and the manifest is
+written last, so a crashed run never looks finished: readers check :func:`is_complete` or call
+:func:`read_manifest`. One manifest schema serves every kind (``latent``, ``demo``, ``rank`` and
+future ones)::
+
+    {"schema": 1, "kind": "rank", "argv": [...] | null, "models": {name: provenance},
+     "data": {...} | null, "settings": {...}, "summary": {key numbers},
+     ...kind-specific keys..., "files": [...], "environment": {...}, "seconds": 12.3,
+     "finished": "2026-…", "status": "complete"}
+
+``status`` is the last key of the last file written. Commands default to
+``babelscope-runs/<kind>-<slug>`` (:func:`default_run_dir`); :func:`slug` is the one helper
+that turns model names and the like into file names and ids.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,12 +29,31 @@ from typing import TYPE_CHECKING, Any
 
 from babelscope._version import __version__
 from babelscope.atomic import atomic_write_bytes, atomic_write_text
-from babelscope.errors import ConfigError
+from babelscope.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MANIFEST = "manifest.json"
+SCHEMA = 1
+#: Where every command puts its run folder unless ``--out`` says otherwise.
+RUNS_ROOT = Path("babelscope-runs")
+#: Folders whose files the manifest does not list one by one (the activation store's shards).
+UNLISTED = ("store",)
+_FIX = "pass the --out folder of a finished babelscope run"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def slug(text: str, *, fallback: str = "run") -> str:
+    """``text`` as a safe file-name part and HTML-id part: every run of characters other than
+    ASCII letters, digits, ``_`` and ``-`` becomes one ``-`` (``/``, ``.``, ``@`` and spaces
+    included: no hidden files, no ``..``, no path), and ``-`` is stripped from both ends."""
+    return _UNSAFE.sub("-", text).strip("-") or fallback
+
+
+def default_run_dir(kind: str, name: str | None = None) -> Path:
+    """``babelscope-runs/<kind>-<slug(name)>``, or ``babelscope-runs/<kind>`` without a name."""
+    return RUNS_ROOT / (f"{kind}-{slug(name)}" if name else slug(kind))
 
 
 def environment() -> dict[str, Any]:
@@ -39,17 +70,30 @@ def environment() -> dict[str, Any]:
     return info
 
 
-class RunFolder:
-    """Writer for one run folder. Creating it marks any previous manifest as incomplete."""
+def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` (index dropped) as Parquet, atomically; make the parent folder."""
+    import io
 
-    def __init__(self, path: str | Path) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_bytes(target, buffer.getvalue())
+
+
+class RunFolder:
+    """Writer for one run folder of ``kind``. Creating it marks any previous manifest as
+    incomplete (an older result is about to be overwritten piece by piece)."""
+
+    def __init__(self, path: str | Path, kind: str | None = None) -> None:
         self.path = Path(path).expanduser()
+        self.kind = kind
         if self.path.exists() and not self.path.is_dir():
             raise ConfigError(f"{self.path} exists and is not a folder", fix="pick another --out")
         self.path.mkdir(parents=True, exist_ok=True)
         self.started = time.time()
         manifest = self.path / MANIFEST
-        if manifest.exists():  # an older result is about to be overwritten piece by piece
+        if manifest.exists():
             try:
                 old = json.loads(manifest.read_text())
             except ValueError:
@@ -65,13 +109,9 @@ class RunFolder:
         return target
 
     def write_table(self, name: str, frame: pd.DataFrame) -> Path:
-        import io
-
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        path = self.file(name if name.endswith(".parquet") else f"{name}.parquet")
-        atomic_write_bytes(path, buffer.getvalue())
-        return path
+        return write_parquet(
+            self.file(name if name.endswith(".parquet") else f"{name}.parquet"), frame
+        )
 
     def write_json(self, name: str, data: Any) -> Path:
         path = self.file(name)
@@ -83,16 +123,116 @@ class RunFolder:
         atomic_write_bytes(path, data)
         return path
 
+    def files(self) -> list[str]:
+        """Every file written so far (relative, sorted), hidden files and the manifest left
+        out; a folder of :data:`UNLISTED` appears once, as ``store/``."""
+        out = set()
+        for path in self.path.rglob("*"):
+            rel = path.relative_to(self.path)
+            if rel.parts[0] in UNLISTED:
+                out.add(f"{rel.parts[0]}/")
+            elif path.is_file() and not any(p.startswith(".") for p in rel.parts):
+                out.add(rel.as_posix())
+        out.discard(MANIFEST)
+        return sorted(out)
+
     def finish(self, manifest: dict[str, Any]) -> Path:
-        """Write the manifest last: the run is complete from this moment on."""
+        """Write the manifest last: the run is complete from this moment on.
+
+        ``manifest`` gives the kind-specific parts (``models``, ``data``, ``settings``,
+        ``summary``, …); the schema, kind, file list, environment, timing and ``status`` are
+        added here, ``status`` last."""
+        kind = manifest.get("kind") or self.kind
+        if not kind:
+            raise ValueError("a run manifest needs a kind (RunFolder(path, kind=...))")
+        given = {k: v for k, v in manifest.items() if k not in ("kind", "status")}
         body = {
-            **manifest,
-            "status": "complete",
+            "schema": SCHEMA,
+            "kind": kind,
+            "argv": None,
+            "models": {},
+            "data": None,
+            "settings": {},
+            "summary": {},
+            **given,
+            "files": self.files(),
             "environment": environment(),
             "seconds": round(time.time() - self.started, 1),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "status": "complete",
         }
-        return self.write_json(MANIFEST, body)
+        return self.write_json(MANIFEST, _finite(body))
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities become ``null``: the manifest and ``--json`` stay strict JSON (a key
+    number is NaN when, say, every prompt of a run was dropped)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def open_for_save(target: RunFolder | str | Path, kind: str) -> tuple[RunFolder, bool]:
+    """The folder a result's ``save`` writes into, and whether ``save`` owns it: a path means a
+    notebook user saving a result, so ``save`` also finishes it with a manifest (and the folder
+    becomes a run ``babelscope report`` reads); a :class:`RunFolder` belongs to its caller."""
+    if isinstance(target, RunFolder):
+        return target, False
+    return RunFolder(target, kind=kind), True
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of a finished run folder (``DataError`` naming the fix otherwise).
+
+    Manifests written before the schema existed are read too: ``kind`` then comes from the
+    ``command`` (``rank``) and ``models`` from a rank run's single ``model``."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such run folder", fix=_FIX)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(
+            f"{folder} has no {MANIFEST}: not a run folder, or a run that never finished",
+            fix=_FIX,
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read {folder / MANIFEST} ({exc})", fix=_FIX) from exc
+    if not isinstance(manifest, dict):
+        raise DataError(f"{folder / MANIFEST} is not a run manifest", fix=_FIX)
+    status = manifest.get("status")
+    if status != "complete":
+        raise DataError(
+            f"{folder} is not a finished run (manifest status {status!r})",
+            fix="re-run its command with the same --out until it finishes, then report",
+        )
+    if not manifest.get("kind") and manifest.get("command") == "rank":
+        manifest["kind"] = "rank"
+    if not manifest.get("models") and isinstance(manifest.get("model"), dict):
+        model = manifest["model"]
+        manifest["models"] = {str(model.get("name", "model")): model}
+    return manifest
+
+
+def run_summary(path: str | Path) -> dict[str, Any]:
+    """What ``--json`` prints when a command finishes a run: the folder, its kind, its report
+    (when written) and the key numbers the manifest records."""
+    folder = Path(path).expanduser().resolve()
+    manifest = read_manifest(folder)
+    report = folder / "report.html"
+    return {
+        "run_folder": str(folder),
+        "kind": manifest["kind"],
+        "status": manifest["status"],
+        "report": str(report) if report.is_file() else None,
+        "models": list(manifest.get("models") or {}),
+        "seconds": manifest.get("seconds"),
+        "summary": manifest.get("summary", {}),
+    }
 
 
 def is_complete(path: str | Path) -> bool:

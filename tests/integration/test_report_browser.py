@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from babelscope.plotting import plot_entropy, plot_layer_curves, plot_ranking
 from babelscope.report.blocks import PNG_SIGNATURE
 from babelscope.report.browser import (
     BrowserCheck,
@@ -21,7 +22,6 @@ from babelscope.report.browser import (
     find_chromium,
 )
 from babelscope.report.html import Report
-from babelscope.report.plots import plot_entropy, plot_layer_curves, plot_ranking
 
 try:
     CHROMIUM: str | None = find_chromium()

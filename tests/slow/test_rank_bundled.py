@@ -79,7 +79,8 @@ def test_rank_cli_on_a_few_languages(run_dir: Path) -> None:
     assert 0.3 < text.loc["eng_Latn", "bits_per_byte"] < 3.0
     assert set(result.script["language"]) == {"shn_Mymr", "dzo_Tibt"}
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["model"]["n_layers"] == len(result.layers) - 1
+    (model,) = manifest["models"].values()
+    assert manifest["kind"] == "rank" and model["n_layers"] == len(result.layers) - 1
     assert manifest["store"]["shards"] == 7  # 5 languages + 2 romanised twins, 1 shard each
     assert (run_dir / "plots" / "rank_ranking.png").stat().st_size > 10_000
 

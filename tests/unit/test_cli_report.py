@@ -53,7 +53,7 @@ def test_an_interrupted_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_an_unknown_kind_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run = _finished(tmp_path / "lens", command="lens")
+    run = _finished(tmp_path / "lens", kind="lens")
     err = _refused([str(run)], tmp_path / "r.html", capsys)
     assert f"{run} holds a run of unknown kind" in err
 
@@ -75,7 +75,11 @@ def test_a_run_given_twice_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_rank_manifests_with_and_without_kind(tmp_path: Path) -> None:
-    old = _finished(tmp_path / "old", command="rank", model={"name": "m"})  # before "kind"
+    old = tmp_path / "old"  # written before manifests had a kind and a schema
+    old.mkdir()
+    (old / "manifest.json").write_text(
+        json.dumps({"command": "rank", "model": {"name": "m"}, "status": "complete"})
+    )
     new = _finished(tmp_path / "new", kind="rank", command="rank", model={"name": "m"})
     assert read_run(old).kind == read_run(new).kind == "rank"
     assert read_run(new).models == ["m"]

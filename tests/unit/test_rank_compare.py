@@ -11,7 +11,7 @@ from babelscope.analyses.ranking.compare import (
     largest_differences,
     ranking_agreement,
 )
-from babelscope.report.plots import plot_scatter
+from babelscope.plotting.scatter import plot_scatter
 
 # Model A also ranked ita_Latn, model B also ranked por_Latn: neither may shift the ranks. The
 # overall_rank columns are deliberately wrong (ranks over *all* languages) to prove that ranks

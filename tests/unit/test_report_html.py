@@ -1,4 +1,4 @@
-"""The HTML report is self-contained and injection-proof; the plotting primitives draw.
+"""The HTML report is self-contained and injection-proof (the plots: test_plotting.py).
 
 Every check parses the rendered page with :mod:`html.parser` (what a browser's tokenizer
 does first) rather than searching strings, so "escaped" means "never became a tag".
@@ -17,16 +17,12 @@ import pytest
 from matplotlib.figure import Figure
 
 from babelscope._version import __version__
+from babelscope.plotting import (
+    figure_to_png_bytes,
+    plot_layer_curves,
+)
 from babelscope.report.blocks import PNG_SIGNATURE
 from babelscope.report.html import CONTENT_SECURITY_POLICY, Report
-from babelscope.report.plots import (
-    figure_to_png_bytes,
-    plot_entropy,
-    plot_heatmap,
-    plot_layer_curves,
-    plot_ranking,
-    save_figure,
-)
 
 SCRIPT = "<script>alert(1)</script>"
 CELL_BREAK = "</td><td>"
@@ -153,9 +149,11 @@ def test_images_are_png_data_uris() -> None:
     report = Report("t", generated_at=FIXED_TIME)
     section = report.add_section("figs", "Figures")
     section.add_figure(_figure(), "from a Figure", dpi=100)
-    section.add_figure(figure_to_png_bytes(_figure()), "from bytes")
+    given = figure_to_png_bytes(_figure())
+    section.add_figure(given, "from bytes")
     images = Page(report.render()).find("img")
     assert len(images) == 2
+    assert base64.b64decode((images[1]["src"] or "").split(",", 1)[1]) == given  # unchanged
     for attrs in images:
         src = attrs["src"] or ""
         assert src.startswith("data:image/png;base64,")
@@ -268,121 +266,3 @@ def test_failed_write_keeps_the_old_report(tmp_path: Path, monkeypatch: pytest.M
         _malicious_report().write(target)
     assert target.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
-
-
-# -- plots ----------------------------------------------------------------------------------
-
-
-def _curves() -> pd.DataFrame:
-    rows = []
-    for model, depth in (("a", 4), ("b", 6)):
-        for language in ("en", "zh", "$x$"):
-            for layer in range(depth):
-                mean = layer / depth
-                rows.append((model, language, layer, mean, mean - 0.1, mean + 0.1, 5 - layer))
-    columns = ["model", "language", "layer", "mean", "lower", "upper", "entropy"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def test_layer_curves_one_panel_per_model_with_bands() -> None:
-    figure = plot_layer_curves(_curves(), title="P(lang)")
-    panels = [ax for ax in figure.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in panels] == ["a", "b"]
-    assert all(len(ax.get_lines()) == 3 and len(ax.collections) == 3 for ax in panels)
-    assert figure_to_png_bytes(figure).startswith(PNG_SIGNATURE)  # "$x$" stays literal
-
-
-def test_entropy_overlays_the_matching_panels() -> None:
-    frame = _curves()
-    figure = plot_layer_curves(frame)
-    plot_entropy(frame.drop_duplicates(["model", "layer"]), on=figure)
-    assert len(figure.axes) == 4  # two panels, two twins
-    alone = plot_entropy(frame.drop_duplicates(["model", "layer"]))
-    assert figure_to_png_bytes(alone).startswith(PNG_SIGNATURE)
-    with pytest.raises(ValueError, match="no panel"):
-        plot_entropy(frame.assign(model="zzz").drop_duplicates(["layer"]), on=figure)
-
-
-def test_heatmaps_numeric_and_categorical() -> None:
-    grid = pd.DataFrame(
-        [(f"lang{r}", layer, r * layer / 10) for r in range(5) for layer in range(4)],
-        columns=["language", "layer", "p"],
-    )
-    numeric = plot_heatmap(grid, row="language", col="layer", value="p", title="t")
-    assert len(numeric.axes) == 2  # heatmap + colour bar
-    tokens = grid.assign(
-        lang=np.where(grid["p"] > 0.5, "en", "zh"), token=["<s>", "$", "the", "x"] * 5
-    )
-    categorical = plot_heatmap(
-        tokens, row="language", col="layer", value="lang", alpha="p", text="token"
-    )
-    assert figure_to_png_bytes(categorical).startswith(PNG_SIGNATURE)
-    gaps = tokens.iloc[1:].astype({"lang": "string"})  # a missing cell stays blank
-    assert figure_to_png_bytes(
-        plot_heatmap(gaps, row="language", col="layer", value="lang", text="token")
-    ).startswith(PNG_SIGNATURE)
-    with pytest.raises(ValueError, match="aggregate first"):
-        plot_heatmap(pd.concat([grid, grid]), row="language", col="layer", value="p")
-
-
-def test_ranking_is_tall_enough_for_two_hundred_languages() -> None:
-    frame = pd.DataFrame(
-        {
-            "language": [f"l{i:03d}" for i in range(200)],
-            "score": np.random.default_rng(0).random(200),
-            "script": ["Latn", "Cyrl", "Arab", "Deva"] * 50,
-        }
-    )
-    figure = plot_ranking(frame, value="score", label="language", color_by="script")
-    assert figure.get_size_inches()[1] > 30
-    (ax,) = figure.axes
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    best = frame.sort_values("score", ascending=False)["language"].iloc[0]
-    assert len(labels) == 200
-    assert labels[int(np.argmax(ax.get_yticks()))] == best  # best first, at the top
-
-
-def test_missing_columns_name_the_fix() -> None:
-    with pytest.raises(
-        ValueError, match=r"column\(s\) \['mean', 'lower', 'upper'\] not in the frame"
-    ):
-        plot_layer_curves(pd.DataFrame({"layer": [0], "language": ["en"], "model": ["m"]}))
-
-
-@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
-def test_save_figure_formats(tmp_path: Path, suffix: str) -> None:
-    path = save_figure(_figure(), tmp_path / "plots" / f"curves{suffix}")
-    assert path.is_file() and path.stat().st_size > 1000
-    assert [p.name for p in path.parent.iterdir()] == [path.name]
-
-
-def test_save_figure_rejects_unknown_formats(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="use one of"):
-        save_figure(_figure(), tmp_path / "curves.jpg")
-
-
-def test_plots_leave_global_matplotlib_state_alone() -> None:
-    import matplotlib
-
-    backend = matplotlib.get_backend()
-    plot_ranking(pd.DataFrame({"x": [1.0], "y": ["a"]}), value="x", label="y")
-    assert matplotlib.get_backend() == backend
-
-
-def test_cjk_tick_labels_render_with_the_report_fonts() -> None:
-    # Regression: tick labels are created at draw time, outside the plotting function's font
-    # context, and a matplotlib font cache built before the CJK fonts were installed hid them;
-    # the demo's generation view drew the token 书 as a box.
-    import warnings
-
-    from matplotlib import font_manager
-
-    if not any("NotoSansCJK" in Path(f).name for f in font_manager.findSystemFonts()):
-        pytest.skip("no Noto Sans CJK font installed (make fonts)")
-    frame = pd.DataFrame(
-        {"token": ["书", "本", "书", "本"], "layer": [0, 0, 1, 1], "p": [0.1, 0.2, 0.3, 0.4]}
-    )
-    figure = plot_heatmap(frame, row="layer", col="token", value="p")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
-        assert figure_to_png_bytes(figure).startswith(PNG_SIGNATURE)

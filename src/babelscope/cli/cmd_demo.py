@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from babelscope.cli.options import add_words_options
+from babelscope.cli.options import add_run_options, add_runtime_options, add_words_options
 
 # Non-English and low-resource pairs (Wendler et al.'s translation, repetition and cloze).
 DEMO_PAIRS = [
@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "demo", help="run the latent-language analysis on both bundled models and write a report"
     )
-    parser.add_argument("--out", default="babelscope-runs/demo", help="run folder")
+    add_runtime_options(parser)
+    add_run_options(parser, default="babelscope-runs/demo")
     parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
     add_words_options(parser)
     parser.set_defaults(handler=run)
@@ -45,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--max-prompts must be ≥ 1", fix="e.g. --max-prompts 20")
     full = argparse.Namespace(
         model=DEMO_MODELS,
-        dtype="float32",
-        device="cpu",
-        trust_remote_code=False,
+        dtype=args.dtype,
+        device=args.device,
+        trust_remote_code=args.trust_remote_code,
         task="translation",
         source=None,
         target=None,
@@ -58,14 +59,17 @@ def run(args: argparse.Namespace) -> int:
         shots=4,
         seed=0,
         max_prompts=args.max_prompts,
+        json=args.json,
     )
     from babelscope.cli.cmd_latent import parse_pairs
+    from babelscope.runs import default_run_dir
 
     return execute(
         full,
         parse_pairs(full),
         [],
-        args.out,
+        args.out or str(default_run_dir("demo")),
         generate=DEMO_PROMPT,
         view_languages=DEMO_VIEW_LANGUAGES,
+        kind="demo",
     )

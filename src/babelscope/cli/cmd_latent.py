@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from babelscope.cli.options import add_model_options, add_words_options
+from babelscope.cli.options import add_model_options, add_run_options, add_words_options
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
     parser.add_argument("--generate", metavar="PROMPT", help="also show the generation view")
-    parser.add_argument("--out", help="run folder (default babelscope-runs/latent-TIME)")
+    add_run_options(parser, default="babelscope-runs/latent-<models>")
     parser.set_defaults(handler=run)
 
 
@@ -56,6 +57,14 @@ def parse_pairs(args: argparse.Namespace) -> list[object]:
     return list(dict.fromkeys(pairs))
 
 
+def default_out(models: list[str]) -> Path:
+    """``babelscope-runs/latent-<model>[-<model>…]``."""
+    from babelscope.cli.options import model_label
+    from babelscope.runs import default_run_dir
+
+    return default_run_dir("latent", "-".join(model_label(m) for m in models))
+
+
 def run(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
@@ -65,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--shots and --max-prompts must be ≥ 1", fix="e.g. --shots 4")
     pairs = parse_pairs(args)
     latent = [code for code in args.latent.split(",") if code.strip()]
-    out = args.out or f"babelscope-runs/latent-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = args.out or str(default_out(args.model))
     return execute(args, pairs, latent, out, generate=args.generate)
 
 
@@ -77,10 +86,12 @@ def execute(
     *,
     generate: str | None,
     view_languages: list[str] | None = None,
+    kind: str = "latent",
 ) -> int:
     """Shared by ``latent`` and ``demo``: validate, run, write the run folder."""
     from babelscope.analyses.latent import latent_language
     from babelscope.analyses.latent.generation import generation_view
+    from babelscope.cli.options import finished, wrote
     from babelscope.data.word_sets import combine_words
     from babelscope.languages.registry import resolve_language
     from babelscope.models.loader import load_model
@@ -113,9 +124,10 @@ def execute(
             )
         )
         views = [generation_view(h, generate, langs) for h in handles]
-    command = "babelscope " + " ".join(sys.argv[1:]) if sys.argv else None
-    report = write_latent_run(out, result, views=views, command=command)
-    print(f"babelscope: wrote {report} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    for sentence in result.findings():
-        print(sentence)
+    seconds = time.perf_counter() - start
+    report = write_latent_run(
+        out, result, views=views, argv=sys.argv[1:], kind=kind, started=time.time() - seconds
+    )
+    wrote(report, time.perf_counter() - start)
+    finished(args, out, result.findings())
     return 0

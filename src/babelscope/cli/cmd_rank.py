@@ -8,10 +8,11 @@ activation store (``store/``, which a re-run with the same ``--out`` resumes fro
 from __future__ import annotations
 
 import argparse
-import re
 import sys
+import time
+from pathlib import Path
 
-from babelscope.cli.options import add_model_options, load_from_args
+from babelscope.cli.options import add_model_options, add_run_options, load_from_args
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--sentences", type=int, default=100, metavar="N", help="sentences per language (100)"
     )
     parser.add_argument("--pivot", default="eng_Latn", help="reference language (eng_Latn)")
-    parser.add_argument("--out", default=None, help="run folder (default: rank-<model>)")
+    add_run_options(parser, default="babelscope-runs/rank-<model>")
     parser.add_argument("--layers", default="all", help="layers to capture: all, 0,4,8-12, …")
     parser.add_argument(
         "--summary-layers",
@@ -89,14 +90,18 @@ def _summary_layers(text: str) -> str | tuple[int, ...]:
         ) from exc
 
 
-def default_out(model: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", model.rstrip("/").rsplit("/", 1)[-1]).strip("-.")
-    return f"rank-{name or 'model'}"
+def default_out(model: str) -> Path:
+    """``babelscope-runs/rank-<model>``: a re-run of the same model resumes there."""
+    from babelscope.cli.options import model_label
+    from babelscope.runs import default_run_dir
+
+    return default_run_dir("rank", model_label(model))
 
 
 def run(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError, DataError
 
+    start = time.time()
     if args.sentences < 4:
         raise ConfigError(f"--sentences {args.sentences} is too few", fix="use 50 or more")
     from babelscope.analyses.ranking.settings import RankSettings
@@ -137,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder
 
-    out = RunFolder(args.out or default_out(args.model))
+    out = RunFolder(args.out or default_out(args.model), kind="rank")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     layers = resolve_layers(args.layers, handle.n_layers)
@@ -162,17 +167,16 @@ def run(args: argparse.Namespace) -> int:
         write_report(out, result, ranked.timings)
     out.finish(
         {
-            "kind": "rank",
-            "command": "rank",
+            **result.manifest(),
             "argv": sys.argv[1:],
-            "model": result.model,
-            "data": result.data,
-            "settings": result.settings,
             "store": ranked.store,
             "timings": ranked.timings,
         }
     )
-    _print_summary(result, out.path, ranked.timings)
+    from babelscope.cli.options import finished, wrote
+
+    wrote(out.path / ("manifest.json" if args.no_report else "report.html"), time.time() - start)
+    finished(args, out.path, _summary_lines(result, ranked.timings))
     return 0
 
 
@@ -191,7 +195,11 @@ _ANALYSIS_MODULES = (
 _REPORT_MODULES = (
     "babelscope.analyses.ranking.plots",
     "babelscope.report.html",
-    "babelscope.report.plots",
+    "babelscope.plotting.bars",
+    "babelscope.plotting.curves",
+    "babelscope.plotting.export",
+    "babelscope.plotting.heatmap",
+    "babelscope.plotting.scatter",
     "babelscope.report.sections.ranking",
     "matplotlib.backends.backend_agg",
 )
@@ -240,17 +248,17 @@ def write_report(out: object, result: object, timings: dict[str, float]) -> None
     report.write(out.file("report.html"))
 
 
-def _print_summary(result: object, path: object, timings: dict[str, float]) -> None:
+def _summary_lines(result: object, timings: dict[str, float]) -> list[str]:
     from babelscope.analyses.ranking.result import RankResult
 
     assert isinstance(result, RankResult)
     table = result.summary
     k = max(1, min(5, len(table) // 2))
-    print(f"ranked {len(table)} languages against {result.pivot} → {path}")
-    print("best:  " + ", ".join(table["language"].head(k)))
-    print("worst: " + ", ".join(table["language"].tail(k).iloc[::-1]))
-    print(
+    return [
+        f"ranked {len(table)} languages against {result.pivot}",
+        "best:  " + ", ".join(table["language"].head(k)),
+        "worst: " + ", ".join(table["language"].tail(k).iloc[::-1]),
         f"time: {timings['total_seconds']:.0f} s "
         f"({timings['computed_shards']:.0f} shards computed, "
-        f"{timings['sentences'] / max(timings['compute_seconds'], 1e-9):.1f} sentences/s)"
-    )
+        f"{timings['sentences'] / max(timings['compute_seconds'], 1e-9):.1f} sentences/s)",
+    ]

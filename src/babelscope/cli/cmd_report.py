@@ -7,9 +7,12 @@ are missing, unfinished or of an unknown kind are refused before anything is wri
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-DEFAULT_OUT = "babelscope-report.html"
+from babelscope.runs import RUNS_ROOT
+
+DEFAULT_OUT = str(RUNS_ROOT / "report.html")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("runs", nargs="+", metavar="RUN", help="run folders (their --out)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"HTML file to write ({DEFAULT_OUT})")
     parser.add_argument("--title", default=None, help="report title (default: from the runs)")
+    parser.add_argument(
+        "--json", action="store_true", help="print the report path, runs and sections as JSON"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -33,11 +39,17 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {out} is a folder", fix=f"name a file, e.g. {out / DEFAULT_OUT}")
     if out.parent.exists() and not out.parent.is_dir():
         raise ConfigError(f"--out {out}: {out.parent} is not a folder", fix="pick another --out")
+    from babelscope.cli.options import wrote
     from babelscope.report.combined import combined_report
 
     report = combined_report(args.runs, title=args.title)
     path = report.write(out)
-    print(f"wrote {path}")
+    wrote(path)
+    if args.json:
+        sections = [{"id": s.id, "title": s.title} for s in report.sections]
+        runs = [str(Path(r).expanduser().resolve()) for r in args.runs]
+        print(json.dumps({"report": str(path), "runs": runs, "sections": sections}, indent=1))
+        return 0
     for section in report.sections:
         print(f"  #{section.id}  {section.title}")
     return 0

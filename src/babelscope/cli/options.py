@@ -1,8 +1,14 @@
-"""Argument groups shared by several commands."""
+"""Argument groups shared by several commands, and how a command that finishes a run reports
+it: ``babelscope: wrote …`` on stderr, then either the human summary or (``--json``) one JSON
+object on stdout."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, multiple: bool = False) -> None:
@@ -13,6 +19,11 @@ def add_model_options(parser: argparse.ArgumentParser, *, multiple: bool = False
         )
     else:
         parser.add_argument("--model", required=True, metavar="M", help=help_text)
+    add_runtime_options(parser)
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """How models are loaded (every command that loads one takes these)."""
     parser.add_argument("--dtype", default="float32", help="float32 (default), bfloat16, float16")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, mps, auto")
     parser.add_argument(
@@ -35,6 +46,41 @@ def add_words_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lexicon", metavar="FILE", help="TSV/CSV merged over --words (its words win)"
     )
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, default: str) -> None:
+    """``--out`` (default under ``babelscope-runs/``) and ``--json``, for commands that
+    finish a run folder."""
+    parser.add_argument(
+        "--out", default=None, metavar="DIR", help=f"run folder (default {default})"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable summary of the finished run (folder, kind, key numbers) "
+        "on stdout",
+    )
+
+
+def model_label(spec: str) -> str:
+    """The last part of a model spec (``org/name@rev`` → ``name@rev``), for default folders."""
+    return spec.rstrip("/").rsplit("/", 1)[-1] or spec
+
+
+def wrote(path: str | Path, seconds: float | None = None) -> None:
+    took = f" in {seconds:.0f} s" if seconds is not None else ""
+    print(f"babelscope: wrote {path}{took}", file=sys.stderr)
+
+
+def finished(args: argparse.Namespace, folder: str | Path, lines: Iterable[str]) -> None:
+    """After a run folder is complete: its summary as JSON (``--json``) or ``lines``, on stdout."""
+    if getattr(args, "json", False):
+        from babelscope.runs import run_summary
+
+        print(json.dumps(run_summary(folder), indent=1, ensure_ascii=False, default=str))
+        return
+    for line in lines:
+        print(line)
 
 
 def load_from_args(args: argparse.Namespace, spec: str) -> object:

@@ -9,22 +9,21 @@ or being overwritten) is refused, never reported as if it were whole.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from babelscope.errors import DataError
-from babelscope.runs import MANIFEST
+from babelscope.runs import read_manifest, slug
 
 if TYPE_CHECKING:
     from babelscope.analyses.latent.generation import GenerationView
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.report.html import Report
 
-KINDS = ("latent", "rank")
+#: Run kinds the report reads, and the family of sections each gets (a demo is a latent run).
+KINDS = {"latent": "latent", "demo": "latent", "rank": "rank"}
 _FIX = "pass the --out folder of a finished babelscope latent, demo or rank run"
 
 
@@ -37,14 +36,17 @@ class FinishedRun:
     manifest: dict[str, Any]
 
     @property
+    def family(self) -> str:
+        """``latent`` or ``rank``: which result class and sections the run needs."""
+        return KINDS[self.kind]
+
+    @property
     def models(self) -> list[str]:
-        if self.kind == "rank":
-            return [str(self.manifest.get("model", {}).get("name", "model"))]
-        return [str(name) for name in self.manifest.get("models", {})]
+        return [str(name) for name in self.manifest.get("models") or {}]
 
     def provenance(self) -> dict[str, Any]:
         """The manifest's model, data and settings summary (what reproduces the run)."""
-        keep = ("kind", "command", "argv", "model", "models", "data", "settings", "finished")
+        keep = ("kind", "command", "argv", "models", "data", "settings", "finished")
         summary = {key: self.manifest[key] for key in keep if self.manifest.get(key) is not None}
         summary["kind"] = self.kind
         version = self.manifest.get("environment", {}).get("babelscope")
@@ -54,28 +56,11 @@ class FinishedRun:
 
 
 def read_run(path: str | Path) -> FinishedRun:
-    """Check that ``path`` is a finished run folder of a known kind (DataError otherwise)."""
+    """Check that ``path`` is a finished run folder of a kind the report reads (DataError
+    otherwise)."""
     folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"{folder}: no such run folder", fix=_FIX)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(
-            f"{folder} has no {MANIFEST}: not a run folder, or a run that never finished",
-            fix=_FIX,
-        ) from exc
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read {folder / MANIFEST} ({exc})", fix=_FIX) from exc
-    if not isinstance(manifest, dict):
-        raise DataError(f"{folder / MANIFEST} is not a run manifest", fix=_FIX)
-    status = manifest.get("status")
-    if status != "complete":
-        raise DataError(
-            f"{folder} is not a finished run (manifest status {status!r})",
-            fix="re-run its command with the same --out until it finishes, then report",
-        )
-    kind = manifest.get("kind") or ("rank" if manifest.get("command") == "rank" else None)
+    manifest = read_manifest(folder)
+    kind = manifest.get("kind")
     if kind not in KINDS:
         raise DataError(
             f"{folder} holds a run of unknown kind ({kind or 'not recorded'})",
@@ -103,7 +88,7 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
         if run.path.resolve() in seen:
             raise DataError(f"{run.path} is given twice", fix="name each run folder once")
         seen.add(run.path.resolve())
-    kinds = {run.kind for run in runs}
+    kinds = {run.family for run in runs}
     models = list(dict.fromkeys(name for run in runs for name in run.models))
     report = Report(
         title or _default_title(kinds),
@@ -112,13 +97,13 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     _add_overview(report, runs)
 
     used = {"runs", "provenance", "rank-comparison"}
-    several = sum(run.kind == "latent" for run in runs) > 1
+    several = sum(run.family == "latent" for run in runs) > 1
     # Load everything before drawing anything: a broken folder fails fast.
     results = {
-        run.path: (LatentResult if run.kind == "latent" else RankResult).load(run.path)
+        run.path: (LatentResult if run.family == "latent" else RankResult).load(run.path)
         for run in runs
     }
-    views = {run.path: _generation_views(run) for run in runs if run.kind == "latent"}
+    views = {run.path: _generation_views(run) for run in runs if run.family == "latent"}
     labels = _rank_labels({p: r for p, r in results.items() if isinstance(r, RankResult)})
     rankings: list[tuple[str, RankResult]] = []
     for run in runs:
@@ -128,12 +113,12 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
                 report,
                 result,
                 views=views[run.path],
-                prefix=_prefix("latent", _slug(run.path.name) if several else "", used),
+                prefix=_prefix("latent", slug(run.path.name) if several else "", used),
                 label=run.path.name if several else None,
             )
         else:
             short = result.model_name.rstrip("/").rsplit("/", 1)[-1]  # org/name, a path
-            prefix = _prefix("rank", _slug(short), used)
+            prefix = _prefix("rank", slug(short), used)
             label = labels[run.path]
             add_rank_sections(report, result, prefix=prefix, label=label)
             rankings.append((label, result))
@@ -186,9 +171,7 @@ def _add_overview(report: Report, runs: Sequence[FinishedRun]) -> None:
 
 def _generation_views(run: FinishedRun) -> list[GenerationView]:
     """The generation views a latent run saved (``generation_<model>.parquet``, as listed in
-    its manifest), rebuilt from their tables."""
-    import pandas as pd
-
+    its manifest)."""
     from babelscope.analyses.latent.generation import GenerationView
 
     listed = run.manifest.get("files")
@@ -197,19 +180,7 @@ def _generation_views(run: FinishedRun) -> list[GenerationView]:
     else:
         names = [p.name for p in run.path.glob("generation_*.parquet")]
     chosen = sorted(n for n in names if n.startswith("generation_") and n.endswith(".parquet"))
-    views = []
-    for name in chosen:
-        try:
-            frame = pd.read_parquet(run.path / name)
-        except (OSError, ValueError) as exc:
-            raise DataError(f"cannot read {run.path / name} ({exc})", fix=_FIX) from exc
-        views.append(GenerationView.from_frame(frame))
-    return views
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
-    return slug or "run"
+    return [GenerationView.load(run.path / name) for name in chosen]
 
 
 def _prefix(kind: str, slug: str, used: set[str]) -> str:

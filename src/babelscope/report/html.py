@@ -95,7 +95,7 @@ class Column:
         if isinstance(figure, (bytes, bytearray, memoryview)):
             png = bytes(figure)
         else:
-            from babelscope.report.plots import figure_to_png_bytes
+            from babelscope.plotting.export import figure_to_png_bytes
 
             png = figure_to_png_bytes(figure, dpi=dpi)
         self._blocks.append(FigureBlock(png, caption, alt))

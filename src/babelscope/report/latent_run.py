@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from babelscope.analyses.latent.generation import GenerationView
@@ -18,41 +18,38 @@ def write_latent_run(
     *,
     views: Sequence[GenerationView] = (),
     title: str = "babelscope: which language does the model think in?",
-    command: str | None = None,
+    argv: Sequence[str] | None = None,
+    kind: str = "latent",
+    started: float | None = None,
 ) -> Path:
-    """Write everything for ``result`` into ``out`` and return the report's path."""
+    """Write everything for ``result`` into ``out`` as a run of ``kind`` (``latent`` or
+    ``demo``) and return the report's path. ``started`` (a ``time.time()``) makes the
+    manifest's ``seconds`` cover the whole run, not only the writing."""
+    from babelscope.plotting.export import figure_to_png_bytes
     from babelscope.report.html import Report
-    from babelscope.report.plots import figure_to_png_bytes
     from babelscope.report.sections.latent import add_latent_sections, latent_figures
     from babelscope.runs import RunFolder
 
-    run = RunFolder(out)
+    run = RunFolder(out, kind=kind)
+    if started is not None:
+        run.started = started
     result.save(run)
     figures = latent_figures(result)
     for stem, fig in figures.items():
         run.write_bytes(f"plots/{stem}.png", figure_to_png_bytes(fig))
     for view in views:
-        run.write_table(f"generation_{_slug(view.model)}", view.to_frame())
-    manifest: dict[str, Any] = {
-        "kind": "latent",
-        "command": command,
+        view.save(run)
+    manifest = {
+        "kind": kind,
+        "argv": list(argv) if argv is not None else None,
         "models": result.models,
         "settings": result.settings,
-        "files": sorted(
-            str(p.relative_to(run.path))
-            for p in run.path.rglob("*.*")
-            if p.is_file() and not p.name.startswith(".")
-        ),
+        "summary": result.headline(),
     }
     models = ", ".join(result.models)
     report = Report(title, subtitle=f"Models: {models}")
     add_latent_sections(report, result, figures=figures, views=views)
-    report.add_provenance(manifest)
+    report.add_provenance({**manifest, "files": [*run.files(), "report.html"]})
     path = report.write(run.file("report.html"))
-    manifest["files"].append("report.html")
     run.finish(manifest)
     return path
-
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text)

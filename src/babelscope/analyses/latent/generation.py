@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from babelscope.models.handle import ModelHandle
+    from babelscope.runs import RunFolder
 
 
 @dataclass
@@ -124,8 +126,45 @@ class GenerationView:
             dist=values.reshape(len(steps), len(layers), len(languages)),
         )
 
+    def save(self, folder: RunFolder | str | Path) -> Path:
+        """Write :meth:`to_frame` as ``generation_<model>.parquet`` into ``folder`` (a run
+        folder, or any folder) and return the file; :meth:`load` reads it back."""
+        from babelscope.runs import RunFolder, slug, write_parquet
+
+        name = f"generation_{slug(self.model)}.parquet"
+        if isinstance(folder, RunFolder):
+            return folder.write_table(name, self.to_frame())
+        # a plain folder may be a finished run: add the file without reopening the run
+        return write_parquet(Path(folder) / name, self.to_frame())
+
+    @classmethod
+    def load(cls, path: str | Path, *, model: str | None = None) -> GenerationView:
+        """A view saved by :meth:`save`: the ``.parquet`` file itself, or the folder holding it
+        (name the ``model`` when the folder holds several views)."""
+        from babelscope.runs import slug
+
+        target = Path(path).expanduser()
+        if target.is_dir():
+            found = sorted(target.glob("generation_*.parquet"))
+            if model is not None:
+                found = [f for f in found if f.name == f"generation_{slug(model)}.parquet"]
+            if len(found) != 1:
+                raise DataError(
+                    f"{target} holds {len(found)} generation views"
+                    + (f" of {model}" if model else ""),
+                    fix="pass the generation_<model>.parquet file, or model=",
+                )
+            target = found[0]
+        try:
+            frame = pd.read_parquet(target)
+        except (OSError, ValueError) as exc:
+            raise DataError(
+                f"cannot read {target} ({exc})", fix="pass a folder or file from save()"
+            ) from exc
+        return cls.from_frame(frame)
+
     def plot(self) -> Figure:
-        from babelscope.report.plots import plot_heatmap
+        from babelscope.plotting.heatmap import plot_heatmap
 
         frame = self.to_frame().drop_duplicates(["step", "layer"])
         frame["column"] = [f"{s}: {t!r}" for s, t in zip(frame.step, frame.token, strict=True)]

@@ -268,7 +268,7 @@ class LatentResult:
         """``overview``: per model, P(target)/P(English)/P(source) pooled over translation pairs
         (Wendler et al.'s figure). ``pair``: one (task, source, target), models side by side.
         ``entropy``: entropy per layer for each model (pooled over runs)."""
-        from babelscope.report.plots import plot_layer_curves
+        from babelscope.plotting.curves import plot_layer_curves
 
         if kind == "overview":
             frame = self.role_frame()
@@ -314,8 +314,39 @@ class LatentResult:
         raise DataError(f"unknown plot kind {kind!r}", fix="use overview, pair or entropy")
 
     # ---- persistence -------------------------------------------------------------------
-    def save(self, run: RunFolder) -> None:
-        """Write the tidy tables (Parquet). The caller writes plots, report and manifest."""
+    def headline(self) -> dict[str, Any]:
+        """Key numbers per model (JSON-ready): final accuracy, prompts measured, runs with a
+        dual latent language, and each pair's latent language(s); for manifests and ``--json``."""
+        summary = self.summary_frame()
+        out: dict[str, Any] = {}
+        for model in dict.fromkeys(run.model for run in self.runs):
+            sub = summary[summary.model == model]
+            out[model] = {
+                "accuracy": round(float(sub.accuracy.mean()), 4) if len(sub) else None,
+                "prompts": int(sub.n_prompts.sum()),
+                "dual_latent_runs": int(sub.dual_latent.sum()),
+                "latent": {
+                    f"{r.task}:{r.source}:{r.target}": r.latent_languages for r in sub.itertuples()
+                },
+            }
+        return out
+
+    def save(self, run: RunFolder | str | Path) -> Path:
+        """Write the tidy tables (Parquet) and ``latent_runs.json``; :meth:`load` reads them.
+
+        Given a path, the folder is also finished as a ``latent`` run (manifest written last);
+        given a :class:`~babelscope.runs.RunFolder`, its owner writes plots, report, manifest."""
+        from babelscope.runs import open_for_save
+
+        folder, owned = open_for_save(run, "latent")
+        self._write_tables(folder)
+        if owned:
+            folder.finish(
+                {"models": self.models, "settings": self.settings, "summary": self.headline()}
+            )
+        return folder.path
+
+    def _write_tables(self, run: RunFolder) -> None:
         run.write_table("latent", self.to_frame())
         run.write_table("entropy", self.entropy_frame())
         run.write_table("latent_summary", self.summary_frame())

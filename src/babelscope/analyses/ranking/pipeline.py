@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from babelscope.models.handle import ModelHandle
 
 
+#: The cache area (see :func:`babelscope.paths.cache_subdir`) of :func:`rank`'s default store.
+RANK_STORES = "rank-stores"
+
+
 @dataclass
 class RankRun:
     """A finished run: the result plus what the run manifest records about how it went."""
@@ -222,15 +226,21 @@ def rank(
     *,
     languages: str | Sequence[str] = "all",
     settings: RankSettings | None = None,
-    store_dir: str | Path,
+    store_dir: str | Path | None = None,
     progress: bool = False,
 ) -> RankResult:
-    """Notebook entry point: :func:`run_rank` without the run bookkeeping."""
+    """Notebook entry point: :func:`run_rank` without the run bookkeeping.
+
+    Without ``store_dir`` the activation store lives in the cache (``<cache>/rank-stores``,
+    see :mod:`babelscope.paths`), one folder per model and forward settings, so asking again
+    for the same model and languages reuses the states instead of recomputing them."""
+    from babelscope.paths import cache_subdir
+
     return run_rank(
         handle,
         dataset,
         languages=languages,
         settings=settings,
-        store_dir=store_dir,
+        store_dir=store_dir if store_dir is not None else cache_subdir(RANK_STORES),
         progress=progress,
     ).result

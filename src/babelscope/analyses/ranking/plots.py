@@ -1,5 +1,5 @@
 """Figures of a :class:`~babelscope.analyses.ranking.result.RankResult`, drawn with the
-report's plotting primitives (tidy frames in, matplotlib figures out)."""
+leaf plotting primitives of :mod:`babelscope.plotting` (tidy frames in, figures out)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
     """All languages as bars of the overall score (mean percentile over the five metrics),
     best at the top, coloured by resource level where the user supplied levels, else by
     script."""
-    from babelscope.report.plots import plot_ranking
+    from babelscope.plotting.bars import plot_ranking
 
     frame = result.summary.copy()
     frame["label"] = frame["name"] + " (" + frame["language"] + ")"
@@ -92,7 +92,7 @@ def plot_layers(
     metrics: Sequence[str] = METRICS,
 ) -> Figure:
     """Per-layer curves of each metric (one panel per metric) for chosen languages."""
-    from babelscope.report.plots import plot_layer_curves
+    from babelscope.plotting.curves import plot_layer_curves
 
     langs = list(languages) if languages is not None else chosen_languages(result)
     frame = result.layer_metrics
@@ -115,7 +115,7 @@ def plot_layers(
 
 def plot_metric_heatmap(result: RankResult, metric: str = "mexa") -> Figure:
     """Language × layer heatmap of one metric, languages in ranking order."""
-    from babelscope.report.plots import plot_heatmap
+    from babelscope.plotting.heatmap import plot_heatmap
 
     frame = result.layer_metrics[result.layer_metrics["metric"] == metric]
     order = result.summary["language"].tolist()
@@ -133,7 +133,7 @@ def plot_metric_heatmap(result: RankResult, metric: str = "mexa") -> Figure:
 
 def plot_identity(result: RankResult) -> Figure:
     """Language-ID probe accuracy next to translation retrieval, per layer."""
-    from babelscope.report.plots import plot_layer_curves
+    from babelscope.plotting.curves import plot_layer_curves
 
     frame = result.identity.melt(
         id_vars="layer",
@@ -162,7 +162,7 @@ def plot_identity(result: RankResult) -> Figure:
 
 def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
     """Mean over non-Latin languages of native↔pivot, romanised↔pivot, native↔romanised."""
-    from babelscope.report.plots import plot_layer_curves
+    from babelscope.plotting.curves import plot_layer_curves
 
     frame = result.script[result.script["metric"] == metric]
     stats = frame.groupby(["pair", "layer"])["value"].agg(["mean", "sem"]).reset_index()
@@ -181,7 +181,7 @@ def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
 
 def plot_text(result: RankResult, column: str = "token_premium") -> Figure:
     """A text-side metric for every language as a ranked bar chart (lowest cost first)."""
-    from babelscope.report.plots import plot_ranking
+    from babelscope.plotting.bars import plot_ranking
 
     frame = result.text.dropna(subset=[column]).copy()
     info = result.summary.set_index("language")
@@ -207,7 +207,7 @@ def plot_rank_comparison(
     """Each shared language's ``metric`` under model A (x) against model B (y), coloured by
     script, from :func:`~babelscope.analyses.ranking.compare.compare_rankings`. Points above the
     diagonal are better represented by B; the ``annotate`` furthest from it are labelled."""
-    from babelscope.report.plots import plot_scatter
+    from babelscope.plotting.scatter import plot_scatter
 
     frame = pairs.copy()
     frame["script group"] = script_groups(frame["script"])

@@ -141,11 +141,29 @@ class RankResult:
             "notes": self.notes,
         }
 
-    def save(self, folder: RunFolder) -> list[Path]:
-        """Write every table as Parquet plus ``rank.json`` (deterministic bytes: no times)."""
-        written = [folder.write_table(name, getattr(self, attr)) for attr, name in TABLES.items()]
-        written.append(folder.write_json(META, self.meta()))
-        return written
+    def save(self, folder: RunFolder | str | Path) -> Path:
+        """Write every table as Parquet plus ``rank.json`` (deterministic bytes: no times);
+        :meth:`load` reads them. Given a path, the folder is also finished as a ``rank`` run
+        (manifest written last); a :class:`~babelscope.runs.RunFolder` is its owner's to
+        finish."""
+        from babelscope.runs import open_for_save
+
+        run, owned = open_for_save(folder, "rank")
+        for attr, name in TABLES.items():
+            run.write_table(name, getattr(self, attr))
+        run.write_json(META, self.meta())
+        if owned:
+            run.finish(self.manifest())
+        return run.path
+
+    def manifest(self) -> dict[str, Any]:
+        """The run-manifest entries of this result (see :mod:`babelscope.runs`)."""
+        return {
+            "models": {self.model_name: self.model},
+            "data": self.data,
+            "settings": self.settings,
+            "summary": self.headline(),
+        }
 
     @classmethod
     def load(cls, path: str | Path) -> RankResult:

@@ -10,7 +10,6 @@ compares the rankings pair by pair.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
 from babelscope.analyses.ranking.summary import written_summary
+from babelscope.runs import slug
 
 if TYPE_CHECKING:
     from babelscope.analyses.ranking.result import RankResult
@@ -36,15 +36,10 @@ _TABLE_COLUMNS = [
 ]
 
 
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
-    return slug if slug[:1].isalpha() else f"m-{slug}"
-
-
 def rank_figures(result: RankResult) -> dict[str, bytes]:
     """Every figure of the ranking sections as PNG bytes, keyed by plot kind (``heatmap`` is
     MEXA's). Render once, then both save them and pass them to :func:`add_rank_sections`."""
-    from babelscope.report.plots import figure_to_png_bytes
+    from babelscope.plotting.export import figure_to_png_bytes
 
     kinds = ["layers", "heatmap", "identity", "text"]
     if not result.summary.empty:
@@ -72,7 +67,7 @@ def add_rank_sections(
     names the model in titles and text (default: its name; give two runs of one model
     distinct labels)."""
     drawn = figures if figures is not None else rank_figures(result)
-    key = prefix or f"rank-{_slug(result.model_name)}"
+    key = prefix or f"rank-{slug(result.model_name)}"
     model = label or result.model_name
     layers = result.summary_layers
     how = (

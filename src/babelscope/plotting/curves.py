@@ -1,26 +1,20 @@
-"""Plotting primitives for the report, all working from tidy pandas frames.
+"""Per-layer curves: the "P(language) per layer" plot and its entropy overlay.
 
-Each function returns a :class:`matplotlib.figure.Figure` drawn by Agg (see
-:mod:`babelscope.report._figures`); nothing is shown or saved as a side effect. Analyses call
-these from their ``Result.plot()`` and the report embeds the figures with ``add_figure``.
+Tidy pandas frame in, :class:`matplotlib.figure.Figure` out (drawn by Agg, see
+:mod:`babelscope.plotting._style`); nothing is shown or saved as a side effect.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import os
 from collections.abc import Hashable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from babelscope.atomic import atomic_write_bytes
-from babelscope.report._figures import (
+from babelscope.plotting._style import (
     category_colors,
     new_figure,
     ordered,
@@ -29,20 +23,6 @@ from babelscope.report._figures import (
     styled,
     tidy_axes,
 )
-from babelscope.report._heatmap import plot_heatmap
-from babelscope.report._scatter import plot_scatter
-
-__all__ = [
-    "figure_to_png_bytes",
-    "plot_entropy",
-    "plot_heatmap",
-    "plot_layer_curves",
-    "plot_ranking",
-    "plot_scatter",
-    "save_figure",
-]
-
-_SAVE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 @styled
@@ -190,104 +170,3 @@ def plot_entropy(
     if title:
         on.suptitle(plain(title), fontsize=12)
     return on
-
-
-@styled
-def plot_ranking(
-    frame: pd.DataFrame,
-    *,
-    value: str,
-    label: str,
-    color_by: str | None = None,
-    title: str | None = None,
-    xlabel: str | None = None,
-    ascending: bool = False,
-    lower: str | None = None,
-    upper: str | None = None,
-    palette: Mapping[Hashable, str] | None = None,
-    top: int | None = None,
-    fontsize: float = 7.5,
-) -> Figure:
-    """Horizontal bars, best first at the top, for up to a few hundred items (languages).
-
-    The figure grows with the number of bars (about 0.16 inch each) so every label stays
-    legible; ``color_by`` colours bars by a category (script, resource level) with a legend.
-    ``lower``/``upper`` add interval whiskers. ``ascending=True`` puts the smallest first
-    (for losses or ranks).
-    """
-    caller = "plot_ranking"
-    require_columns(frame, [value, label, color_by, lower, upper], caller)
-    data = frame.dropna(subset=[value]).sort_values(value, ascending=ascending, kind="stable")
-    if top is not None:
-        data = data.head(top)
-    count = len(data)
-    figure = new_figure(7.5, max(2.5, 0.16 * count + 1.2))
-    ax = figure.subplots()
-    positions = np.arange(count)[::-1]  # first item at the top
-    if color_by is not None:
-        categories = ordered(data[color_by], None)
-        colors = category_colors(categories, palette)
-        bar_colors = [colors.get(c, "#999999") for c in data[color_by]]
-    else:
-        bar_colors = ["#4c78a8"] * count
-    error = None
-    if lower is not None and upper is not None:
-        error = np.vstack([data[value] - data[lower], data[upper] - data[value]])
-    ax.barh(
-        positions,
-        data[value],
-        color=bar_colors,
-        height=0.78,
-        xerr=error,
-        error_kw={"elinewidth": 0.6, "ecolor": "#444444", "capsize": 0},
-    )
-    ax.set_yticks(positions)
-    ax.set_yticklabels([plain(v) for v in data[label]], fontsize=fontsize)
-    ax.set_ylim(-0.7, count - 0.3)
-    ax.margins(y=0)
-    tidy_axes(ax)
-    ax.grid(False, axis="y")
-    ax.tick_params(axis="y", length=0)
-    ax.tick_params(
-        axis="x", top=True, labeltop=count > 40
-    )  # a tall chart needs its scale on top too
-    ax.set_xlabel(plain(xlabel or value))
-    if color_by is not None:
-        from matplotlib.patches import Patch
-
-        handles = [Patch(color=colors[c], label=plain(c)) for c in categories]
-        ax.legend(
-            handles=handles,
-            title=plain(color_by),
-            fontsize=8,
-            title_fontsize=8,
-            loc="lower right",
-            frameon=True,
-            framealpha=0.9,
-        )
-    if title:
-        ax.set_title(plain(title), fontsize=11)
-    return figure
-
-
-# Drawing happens here, not when the figure was built: tick labels are created lazily at draw
-# time and take the fonts in effect *now*, so rasterise under the report's fonts as well
-# (otherwise a CJK token on a tick comes out as a box).
-@styled
-def figure_to_png_bytes(figure: Figure, *, dpi: int = 150) -> bytes:
-    """Rasterise a figure to PNG bytes (white background, tight bounding box)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    return buffer.getvalue()
-
-
-@styled
-def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
-    """Save atomically as PNG, SVG or PDF (chosen by the suffix); return the path written."""
-    target = Path(path)
-    fmt = _SAVE_FORMATS.get(target.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"save_figure: use one of {sorted(_SAVE_FORMATS)}, not {target.name!r}")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white")
-    return atomic_write_bytes(target, buffer.getvalue())

@@ -1,4 +1,5 @@
-"""Shared plumbing for :mod:`babelscope.report.plots`: figures, colours, column checks.
+"""Shared plumbing for :mod:`babelscope.plotting`: figures, colours, column checks (fonts:
+:mod:`babelscope.plotting.fonts`).
 
 Figures are created as bare :class:`~matplotlib.figure.Figure` objects with an Agg canvas
 attached, never through ``pyplot``: no global figure registry to leak memory in a long batch
@@ -7,18 +8,24 @@ run, no dependence on (or change to) the user's interactive backend, nothing don
 
 from __future__ import annotations
 
-import contextlib
-import functools
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+from babelscope.plotting.fonts import styled
+
+__all__ = [
+    "category_colors",
+    "new_figure",
+    "ordered",
+    "plain",
+    "require_columns",
+    "styled",
+    "tidy_axes",
+]
 
 # Past ~10 categories tab10 repeats; tab20/b/c together give 60 distinguishable-enough colours.
 _PALETTES = ("tab10", "tab20", "tab20b", "tab20c")
@@ -31,43 +38,6 @@ def new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), layout="constrained", facecolor="white")
     FigureCanvasAgg(figure)
     return figure
-
-
-@functools.cache
-def font_families() -> tuple[str, ...]:
-    """DejaVu Sans, then every installed Noto Sans family as a per-glyph fallback.
-
-    Tokens and language names come in ~200 languages; DejaVu alone draws CJK, Devanagari,
-    Ethiopic … as empty boxes. Only installed families are listed (naming a missing one makes
-    matplotlib warn); install e.g. Debian's fonts-noto-core and fonts-noto-cjk for coverage.
-    """
-    from matplotlib import font_manager
-
-    # matplotlib caches its font list on first use and never rescans: fonts installed later
-    # (`make fonts` after any earlier matplotlib run) would be invisible, and CJK tokens drawn
-    # as boxes. Register system Noto Sans files the cache lacks (a few ms).
-    known = {font.fname for font in font_manager.fontManager.ttflist}
-    for path in font_manager.findSystemFonts():
-        name = Path(path).name
-        if path not in known and name.startswith("NotoSans") and "Mono" not in name:
-            with contextlib.suppress(OSError, RuntimeError, ValueError):
-                font_manager.fontManager.addfont(path)
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    noto = sorted(n for n in installed if n.startswith("Noto Sans") and "Mono" not in n)
-    return ("DejaVu Sans", *noto)
-
-
-def styled(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a plotting function with the report's fonts; matplotlib's global rcParams stay as is."""
-
-    @functools.wraps(function)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        import matplotlib as mpl
-
-        with mpl.rc_context({"font.family": list(font_families())}):
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 def plain(value: object) -> str:

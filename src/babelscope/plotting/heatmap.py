@@ -1,7 +1,6 @@
 """Heatmaps from long frames: numeric (colour bar) or categorical (a colour per category).
 
-Kept apart from :mod:`babelscope.report.plots` (which re-exports :func:`plot_heatmap`) only to
-keep files small.
+Part of the :mod:`babelscope.plotting` leaf (tidy frame in, Figure out).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from babelscope.report._figures import (
+from babelscope.plotting._style import (
     category_colors,
     new_figure,
     ordered,

@@ -1,7 +1,6 @@
 """Scatter plots of one value against another, e.g. a language's score under two models.
 
-Kept apart from :mod:`babelscope.report.plots` (which re-exports :func:`plot_scatter`) only to
-keep files small.
+Part of the :mod:`babelscope.plotting` leaf (tidy frame in, Figure out).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from babelscope.report._figures import (
+from babelscope.plotting._style import (
     category_colors,
     new_figure,
     ordered,
