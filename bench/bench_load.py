@@ -12,7 +12,8 @@ Rows per model, all from the same run:
 
 Run: ``.venv/bin/python bench/bench_load.py [--model gemma-3-270m ...] [--conversion]``.
 Target: a cached load ≤ 2.5 s after imports. Uses the normal babelscope cache (converting once
-if needed). The machine's load average is printed: on 2 shared cores other work inflates times.
+if needed). The machine's load average is printed, and each load's CPU seconds beside its wall
+time: on 2 shared cores other work inflates wall times, CPU time much less.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ import torch, transformers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from transformers import Gemma3ForCausalLM, LlamaForCausalLM  # their modules import lazily
 import babelscope.models.loader as loader
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 if {baseline!r}:
     loader.load_fast_tokenizer = lambda folder: None  # from_pretrained, as before the fast path
 handle = loader.load_model({spec!r}, progress=False)
-t2 = time.perf_counter()
-print(json.dumps({{"imports": t1 - t0, "load": t2 - t1,
+t2, c2 = time.perf_counter(), time.process_time()
+print(json.dumps({{"imports": t1 - t0, "load": t2 - t1, "cpu": c2 - c1,
                    "tokenizer": type(handle.tokenizer).__name__}}))
 """
 
@@ -69,6 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     models = args.model or ["smollm2-135m", "gemma-3-270m"]
     print(f"load bench: a fresh process per load, best of {args.repeat}; {machine()}")
+    print(f"  load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     env = dict(os.environ)
     for spec in models:
         fresh_process(spec, env)  # converts into the cache if this machine never did
@@ -83,11 +85,13 @@ def main() -> None:
         rows = [
             (
                 f"{spec}: cached load",
-                f"{cached['load']:6.2f} s  (target ≤ 2.5 s; tokenizer {cached['tokenizer']})",
+                f"{cached['load']:6.2f} s  (CPU {cached['cpu']:.2f} s; target ≤ 2.5 s; "
+                f"tokenizer {cached['tokenizer']})",
             ),
             (
                 f"{spec}: baseline (from_pretrained tokenizer)",
-                f"{baseline['load']:6.2f} s  ({baseline['load'] / cached['load']:.1f}x slower; "
+                f"{baseline['load']:6.2f} s  (CPU {baseline['cpu']:.2f} s; "
+                f"{baseline['load'] / cached['load']:.1f}x slower; "
                 f"tokenizer {baseline['tokenizer']})",
             ),
             (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,19 @@ def test_gemma_class_defaults_are_kept(tmp_path: Path) -> None:
 
 def test_folders_it_cannot_reproduce_fall_back(tmp_path: Path) -> None:
     tiny_tokenizer().save_pretrained(tmp_path)
+    config_file = tmp_path / "tokenizer_config.json"
+    config = json.loads(config_file.read_text())
+    assert load_fast_tokenizer(tmp_path) is not None
+    # keys from_pretrained converts before use: left to it
+    for extra in (
+        {"added_tokens_decoder": {"0": {"content": "<pad>", "special": True}}},
+        {"extra_special_tokens": ["<extra90>"]},
+        {"bos_token": {"content": "<s>", "lstrip": True}},
+        {"auto_map": {"AutoTokenizer": ["x.Tok", None]}},
+    ):
+        config_file.write_text(json.dumps({**config, **extra}))
+        assert load_fast_tokenizer(tmp_path) is None, extra
+    config_file.write_text(json.dumps(config))
     (tmp_path / "special_tokens_map.json").write_text("{}")  # legacy settings we would drop
     assert load_fast_tokenizer(tmp_path) is None
     assert load_fast_tokenizer(tmp_path / "absent") is None

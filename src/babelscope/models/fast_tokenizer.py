@@ -36,7 +36,33 @@ _OTHER_TOKENIZER_FILES = (
     "merges.txt",
 )
 # tokenizer_config.json keys that describe where the files came from, not the tokenizer.
-_BOOKKEEPING = {"tokenizer_class", "is_local", "local_files_only", "auto_map", "name_or_path"}
+_BOOKKEEPING = {"tokenizer_class", "is_local", "local_files_only", "name_or_path"}
+_SPECIAL_TOKENS = (
+    "bos_token",
+    "eos_token",
+    "unk_token",
+    "sep_token",
+    "pad_token",
+    "cls_token",
+    "mask_token",
+)
+# Keys passed on unchanged (from_pretrained passes them as they are too). Any other key
+# (added_tokens_decoder, extra or model-specific special tokens, auto_map, …) gets conversions
+# in from_pretrained that this path does not copy, so such a folder is left to it.
+_PLAIN = {
+    *_SPECIAL_TOKENS,
+    "backend",
+    "model_max_length",
+    "padding_side",
+    "truncation_side",
+    "model_input_names",
+    "clean_up_tokenization_spaces",
+    "split_special_tokens",
+    "chat_template",
+    "add_bos_token",
+    "add_eos_token",
+    "add_prefix_space",
+}
 
 
 def load_fast_tokenizer(folder: Path) -> Any | None:
@@ -48,8 +74,10 @@ def load_fast_tokenizer(folder: Path) -> Any | None:
     if any((folder / name).exists() for name in _OTHER_TOKENIZER_FILES):
         return None
     config = json.loads(config_file.read_text(encoding="utf-8"))
-    if config.get("backend", "tokenizers") != "tokenizers" or "auto_map" in config:
+    if config.get("backend", "tokenizers") != "tokenizers" or set(config) - _BOOKKEEPING - _PLAIN:
         return None
+    if not all(isinstance(config.get(key, ""), str) for key in _SPECIAL_TOKENS):
+        return None  # an AddedToken dict: from_pretrained converts it
     reference_class = _reference_class(config.get("tokenizer_class"))
     if reference_class is None:
         return None
