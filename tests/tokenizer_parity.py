@@ -8,7 +8,9 @@ from typing import Any
 
 def assert_same_tokenizer(fast: Any, reference: Any, texts: list[str]) -> None:
     """Same ids (with and without special tokens, padded batches on both sides), same special
-    and added tokens, same pad/bos/eos/unk ids, same vocabulary, pipeline and decoding."""
+    and added tokens, same pad/bos/eos/unk ids, same vocabulary, pipeline and decoding, same
+    class (run manifests hash the class name with the vocabulary)."""
+    assert type(fast) is type(reference)
     assert json.loads(fast.backend_tokenizer.to_str()) == json.loads(
         reference.backend_tokenizer.to_str()
     )

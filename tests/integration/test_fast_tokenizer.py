@@ -67,3 +67,14 @@ def test_folders_it_cannot_reproduce_fall_back(tmp_path: Path) -> None:
     (tmp_path / "special_tokens_map.json").write_text("{}")  # legacy settings we would drop
     assert load_fast_tokenizer(tmp_path) is None
     assert load_fast_tokenizer(tmp_path / "absent") is None
+
+
+def test_classes_with_their_own_methods_are_left_to_from_pretrained(tmp_path: Path) -> None:
+    # T5Tokenizer defines methods besides its __init__ (they may rely on state that __init__
+    # sets), so the fast path, which skips that __init__, must not build it.
+    tiny_tokenizer().save_pretrained(tmp_path)
+    config_file = tmp_path / "tokenizer_config.json"
+    config = json.loads(config_file.read_text())
+    for name, usable in (("T5Tokenizer", False), ("GemmaTokenizer", True), ("NoSuchTok", False)):
+        config_file.write_text(json.dumps({**config, "tokenizer_class": name}))
+        assert (load_fast_tokenizer(tmp_path) is not None) is usable, name

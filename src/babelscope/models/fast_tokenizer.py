@@ -5,9 +5,12 @@ Why: ``AutoTokenizer.from_pretrained`` on gemma-3-270m's entry takes 3.5 s on an
 rebuilds the 262k-token BPE from a vocab and merges which transformers first extracts by parsing
 the 33 MB ``tokenizer.json`` in Python, more than once. That file already holds the finished
 pipeline (normaliser, pre-tokeniser, model, post-processor, decoder, added tokens), and the
-``tokenizers`` library reads it in Rust in a fraction of the time. We wrap it in transformers'
-generic ``TokenizersBackend`` with the settings of ``tokenizer_config.json`` and the class-level
-defaults of the class transformers would have built (Gemma pads on the left, for instance).
+``tokenizers`` library reads it in Rust in a fraction of the time. We build the very class
+transformers would build (so ``type(tokenizer)``, its class defaults such as Gemma's left
+padding, and the tokenizer hashes in run manifests stay the same) but run only the generic
+``TokenizersBackend.__init__`` on the file, skipping the class's own rebuilding ``__init__``.
+That is exact only for classes that add nothing but that ``__init__`` and class attributes
+(true of ``GemmaTokenizer`` and of the plain ``TokenizersBackend``); for others we return None.
 
 Only folders whose tokenizer files we fully understand take this path; anything else (a slow
 tokenizer, ``special_tokens_map.json``, custom code) returns None and the caller falls back to
@@ -19,6 +22,7 @@ tokens, padding and decoding.
 from __future__ import annotations
 
 import json
+import types
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +92,22 @@ def load_fast_tokenizer(folder: Path) -> Any | None:
     # from_pretrained drops these when a tokenizer.json exists: its post-processor decides.
     kwargs.pop("add_bos_token", None)
     kwargs.pop("add_eos_token", None)
-    # Class-level defaults of the class from_pretrained would build (config values win).
-    for attribute in ("padding_side", "truncation_side", "model_input_names"):
-        kwargs.setdefault(attribute, getattr(reference_class, attribute))
     template = folder / "chat_template.jinja"
     if template.is_file():
         kwargs["chat_template"] = template.read_text(encoding="utf-8")
-    return TokenizersBackend(tokenizer_file=str(json_file), name_or_path=str(folder), **kwargs)
+    # An instance of the reference class (its class attributes apply) initialised by the
+    # generic backend from tokenizer.json, instead of by the class's own rebuilding __init__.
+    tokenizer = reference_class.__new__(reference_class)
+    TokenizersBackend.__init__(
+        tokenizer, tokenizer_file=str(json_file), name_or_path=str(folder), **kwargs
+    )
+    return tokenizer
 
 
 def _reference_class(name: object) -> type | None:
-    """The tokenizer class transformers would instantiate, if it is a ``tokenizers``-backed one
-    (its class attributes carry defaults such as the padding side)."""
+    """The tokenizer class transformers would instantiate, if it is ``TokenizersBackend`` or a
+    subclass that adds only an ``__init__`` and class attributes (no methods or properties that
+    could rely on state its ``__init__`` sets)."""
     from transformers.models.auto.tokenization_auto import tokenizer_class_from_name
     from transformers.tokenization_utils_tokenizers import TokenizersBackend
 
@@ -111,4 +119,9 @@ def _reference_class(name: object) -> type | None:
         return None
     if not isinstance(found, type) or not issubclass(found, TokenizersBackend):
         return None
+    behaviour = (types.FunctionType, property, classmethod, staticmethod)
+    for klass in found.__mro__[: found.__mro__.index(TokenizersBackend)]:
+        for attribute, value in vars(klass).items():
+            if attribute != "__init__" and isinstance(value, behaviour):
+                return None
     return found
