@@ -97,7 +97,7 @@ def load_fast_tokenizer(folder: Path) -> Any | None:
         kwargs["chat_template"] = template.read_text(encoding="utf-8")
     # An instance of the reference class (its class attributes apply) initialised by the
     # generic backend from tokenizer.json, instead of by the class's own rebuilding __init__.
-    tokenizer = reference_class.__new__(reference_class)
+    tokenizer: Any = object.__new__(reference_class)
     TokenizersBackend.__init__(
         tokenizer, tokenizer_file=str(json_file), name_or_path=str(folder), **kwargs
     )
