@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -8,7 +9,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# The shared data sits beside the repository; BABELSCOPE_TEST_DATA points elsewhere (a worktree).
+SHARED_DATA = Path(os.environ.get("BABELSCOPE_TEST_DATA", REPO.parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="session")

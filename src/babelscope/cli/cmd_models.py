@@ -29,4 +29,7 @@ def run(args: argparse.Namespace) -> int:
             f"{row['name']!s:<16} {('yes' if row['installed'] else 'no'):<10} "
             f"{('yes' if row['cached'] else 'no'):<8} {size:>9}  {row['description']}"
         )
+    for row in rows:
+        if row.get("install"):
+            print(f"to get {row['name']}: {row['install']}")
     return 0

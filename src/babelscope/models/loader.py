@@ -13,6 +13,7 @@ from babelscope.models import cache
 from babelscope.models.architectures import ArchSpec, resolve_arch
 from babelscope.models.bundled import BUNDLED
 from babelscope.models.devices import parse_device, parse_dtype
+from babelscope.models.fast_tokenizer import load_fast_tokenizer
 from babelscope.models.handle import ModelHandle
 from babelscope.models.hashing import cached_sha256, sha256_files
 from babelscope.models.specs import ModelSource, parse_model_spec
@@ -54,7 +55,10 @@ def load_model(
     else:
         load_from, revision, remote = source.value, source.revision, trust_remote_code
         model_hash = ""
-    model, tokenizer = _load_hf(load_from, revision, torch_dtype, remote, spec)
+    # Our own cache entries hold tokenizer files we wrote, so their tokenizer may skip
+    # from_pretrained's slow rebuild (see fast_tokenizer.py).
+    fast = source.kind in ("bundled", "gguf")
+    model, tokenizer = _load_hf(load_from, revision, torch_dtype, remote, spec, fast_tokenizer=fast)
     if source.kind == "hub":
         model_hash = str(getattr(model.config, "_commit_hash", None) or "") or "unknown"
         extra["revision"] = source.revision
@@ -122,7 +126,13 @@ def _check_gguf(path: Path) -> None:
 
 
 def _load_hf(
-    where: str, revision: str | None, dtype: torch.dtype, trust_remote_code: bool, spec: str
+    where: str,
+    revision: str | None,
+    dtype: torch.dtype,
+    trust_remote_code: bool,
+    spec: str,
+    *,
+    fast_tokenizer: bool = False,
 ) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -131,7 +141,9 @@ def _load_hf(
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # a 1-second "Loading weights" bar is noise
     try:
-        tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+        tokenizer = load_fast_tokenizer(Path(where)) if fast_tokenizer else None
+        if tokenizer is None:
+            tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
