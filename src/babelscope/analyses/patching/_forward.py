@@ -79,8 +79,12 @@ def iter_patched_log_probs(
     states: torch.Tensor,
     *,
     batch_size: int = 16,
+    unpatched: bool = False,
 ) -> Iterator[tuple[int, list[int], torch.Tensor]]:
     """:func:`patched_final_log_probs` for several layers at once, batch by batch.
+
+    With ``unpatched``, each batch also yields ``k = len(layers)``: the prompts' own output,
+    no patch (it shares the batch's cache, so this baseline costs one token per prompt).
 
     Args:
         states: ``[N, len(layers), D]``; ``states[i, k]`` goes into prompt i at ``layers[k]``.
@@ -120,14 +124,17 @@ def iter_patched_log_probs(
         if keep_last:  # the LM head on one position, not all (it dominates small models)
             inputs["logits_to_keep"] = 1
         cache = _prefix_cache(handle, inputs)
-        for k, layer in enumerate(layers):
-            value = states[batch.indices, k].to(device=handle.device, dtype=handle.dtype)
+        steps: list[int | None] = [*layers, *([None] if unpatched else [])]
+        for k, layer in enumerate(steps):
             step = (
                 inputs
                 if cache is None
                 else _last_token_inputs(inputs, cache_kwarg, copy.deepcopy(cache))
             )
-            with torch.no_grad(), replace_last_position(handle.blocks, layer, value):
+            with torch.no_grad(), contextlib.ExitStack() as scope:
+                if layer is not None:
+                    value = states[batch.indices, k].to(device=handle.device, dtype=handle.dtype)
+                    scope.enter_context(replace_last_position(handle.blocks, layer, value))
                 logits = handle.model(**step).logits[:, -1]
             yield k, batch.indices, torch.log_softmax(logits.float(), dim=-1).cpu()
 

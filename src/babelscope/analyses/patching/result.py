@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 KEYS = ["model", "s1", "t1", "s2", "t2"]
 #: The curves the plot shows, in legend order.
-PLOTTED = ("A in T2", "B in T2", "A in T1")
+PLOTTED = ("A in T2", "B in T2", "A in T1", "B in T1")
 RUNS_JSON = "patching_runs.json"
 
 
@@ -136,7 +136,7 @@ class PatchingResult:
         """One row per run: where the patched-in concept A wins in the target's language."""
         rows = []
         for run in self.runs:
-            a_t2, b_t2, a_t1 = (run.mean_curve(label) for label in PLOTTED)
+            a_t2, b_t2, a_t1 = (run.mean_curve(label) for label in PLOTTED[:3])
             wins = [layer for layer, a, b in zip(run.layers, a_t2, b_t2, strict=True) if a > b]
             peak = int(np.nanargmax(a_t2)) if len(run.probs) else 0
             base_t = dict(zip(run.series, np.nanmean(run.target_baseline, 0), strict=True))
@@ -193,8 +193,10 @@ class PatchingResult:
 
     # ---- plots -------------------------------------------------------------------------
     def plot(self) -> Figure:
-        """Per-layer mean P(A in T2), P(B in T2), P(A in T1) with 95% intervals over pairs,
-        one panel per model and setup (its pair count in the title)."""
+        """Per-layer mean P(A in T2), P(B in T2), P(A in T1) and P(B in T1) with 95% intervals
+        over pairs, one panel per model and setup (its pair count in the title). B in T1 —
+        the target's concept in the source's output language — shows where the patched state
+        carries the output language but not yet the concept."""
         from babelscope.report.plots import plot_layer_curves
 
         frame = self.to_frame()

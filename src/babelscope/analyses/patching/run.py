@@ -30,7 +30,6 @@ from babelscope.analyses.latent.token_sets import DEFAULT_RULE, prefix_index
 from babelscope.analyses.patching._forward import (
     iter_patched_log_probs,
     last_position_states,
-    patched_final_log_probs,
 )
 from babelscope.analyses.patching.pairs import (
     PairSelection,
@@ -140,25 +139,24 @@ def measure_setup(
     source_base = np.zeros((len(pairs), n_s), dtype=np.float32)
     target_base = np.zeros((len(pairs), n_s), dtype=np.float32)
     if pairs:
+        # The last layer is patched too (added if not asked for): that column is exactly the
+        # source prompt's own output (the known-answer test proves it), so it is the source
+        # baseline; the unpatched step of the same batches is the target baseline.
         top = handle.n_layers
-        states = last_position_states(handle, sources, [*layers, top], batch_size=batch_size)
+        steps = layers if top in layers else [*layers, top]
+        states = last_position_states(handle, sources, steps, batch_size=batch_size)
         for k, indices, log_probs in iter_patched_log_probs(
-            handle, targets, layers, states[:, :-1], batch_size=batch_size
+            handle, targets, steps, states, batch_size=batch_size, unpatched=True
         ):
-            probs[indices, k] = _set_mass(log_probs, [pairs[i] for i in indices], series)
-        # Unpatched baselines: a prompt's own last-layer state written back is the identity
-        # (the integration tests prove it), so the same two functions give them.
-        source_base[:] = _set_mass(
-            patched_final_log_probs(handle, sources, top, states[:, -1], batch_size=batch_size),
-            pairs,
-            series,
-        )
-        own = last_position_states(handle, targets, [top], batch_size=batch_size)[:, 0]
-        target_base[:] = _set_mass(
-            patched_final_log_probs(handle, targets, top, own, batch_size=batch_size),
-            pairs,
-            series,
-        )
+            mass = _set_mass(log_probs, [pairs[i] for i in indices], series)
+            if k == len(steps):
+                target_base[indices] = mass
+                continue
+            if steps[k] == top:
+                source_base[indices] = mass
+            if k < len(layers):
+                probs[indices, k] = mass
+
     return PatchRun(
         model=handle.name,
         s1=setup.source.source,

@@ -70,8 +70,10 @@ def add_patching_sections(
         section.add_figure(
             figs["patching_layers"],
             "Final probability of the patched-in concept A in the target prompt's language "
-            "(T2) and in the source prompt's (T1), and of the target's own concept B in T2, "
-            "against the patched layer; n = pairs.",
+            "(T2) and in the source prompt's (T1), and of the target's own concept B in T2 and "
+            "in T1, against the patched layer; n = pairs. B in T1 means the patched state "
+            "brought the source's output language but the concept still came from the target "
+            "prompt's context.",
         )
     summary = result.summary_frame()
     if len(summary):
