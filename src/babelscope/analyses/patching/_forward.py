@@ -1,8 +1,12 @@
-"""All forward-pass mechanics of activation patching, behind two functions.
+"""All forward-pass mechanics of activation patching, behind three functions.
 
 This is the only module of the analysis that touches hooks. When the capture engine grows its
-editors (a scoped ``PatchState``), the bodies here move onto them; the two signatures below are
-the contract the rest of ``analyses.patching`` relies on.
+editors (a scoped ``PatchState``), the bodies here move onto them; the signatures of
+:func:`last_position_states`, :func:`patched_final_log_probs` and
+:func:`iter_patched_log_probs` (the batched, multi-layer form ``run.py`` uses) are the contract
+the rest of ``analyses.patching`` relies on. The prefix key/value cache trick (see
+:func:`iter_patched_log_probs`) is what makes all-layer runs cheap; an engine port should keep
+it or an equivalent.
 
 Layer convention (as everywhere in babelscope): layer 0 is the input of block 0 (the
 embeddings), layer ``ℓ ≥ 1`` the output of block ``ℓ-1``. Patching layer ``ℓ`` therefore
@@ -59,13 +63,14 @@ def patched_final_log_probs(
         ``[N, V]`` float32 log-softmax of the model's output logits (softcapping included, as
         the model applies it).
     """
+    if states.ndim != 2:
+        raise ConfigError(
+            f"patch states have shape {tuple(states.shape)}, expected [N, D]",
+            fix="pass one [D] state per target prompt",
+        )
     rows: dict[int, torch.Tensor] = {}
     for _, indices, log_probs in iter_patched_log_probs(
-        handle,
-        target_prompts,
-        [layer],
-        states[:, None] if states.ndim == 2 else states,
-        batch_size=batch_size,
+        handle, target_prompts, [layer], states[:, None], batch_size=batch_size
     ):
         for row, index in enumerate(indices):
             rows[index] = log_probs[row]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from babelscope.analyses.latent.stats import mean_interval
+from babelscope.analyses.latent.stats import SUBSTANTIAL, mean_interval
 from babelscope.errors import DataError
 
 if TYPE_CHECKING:
@@ -55,6 +55,21 @@ class PatchRun:
         """Mean over pairs of one series, per layer (``[L]``; NaN without pairs)."""
         values = self.probs[:, :, self.series.index(label)]
         return values.mean(0) if len(values) else np.full(len(self.layers), math.nan)
+
+
+def leading_phases(run: PatchRun) -> str:
+    """Which plotted set has the highest mean at each patched layer, as contiguous runs:
+    ``"B in T2 0-5, B in T1 6-12, A in T1 13-18"``."""
+    curves = np.stack([run.mean_curve(label) for label in PLOTTED])  # [4, L]
+    best = [PLOTTED[int(i)] for i in np.argmax(curves, axis=0)]
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(best) + 1):
+        if i == len(best) or best[i] != best[start]:
+            lo, hi = run.layers[start], run.layers[i - 1]
+            parts.append(f"{best[start]} {lo}" + (f"-{hi}" if hi != lo else ""))
+            start = i
+    return ", ".join(parts)
 
 
 @dataclass
@@ -133,11 +148,24 @@ class PatchingResult:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per run: where the patched-in concept A wins in the target's language."""
+        """One row per run: which measured set leads at which patched layers, where P(A in T2)
+        beats P(B in T2) with substance, and whether patching lifts P(A in T2) above its
+        unpatched value (paired 95% interval over pairs above zero)."""
         rows = []
         for run in self.runs:
             a_t2, b_t2, a_t1 = (run.mean_curve(label) for label in PLOTTED[:3])
-            wins = [layer for layer, a, b in zip(run.layers, a_t2, b_t2, strict=True) if a > b]
+            wins = [
+                layer
+                for layer, a, b in zip(run.layers, a_t2, b_t2, strict=True)
+                if a > b and a >= SUBSTANTIAL
+            ]
+            a_index = run.series.index("A in T2")
+            lift = run.probs[:, :, a_index] - run.target_baseline[:, None, a_index]
+            lifted = [
+                layer
+                for li, layer in enumerate(run.layers)
+                if len(lift) > 1 and mean_interval(lift[:, li])[1] > 0
+            ]
             peak = int(np.nanargmax(a_t2)) if len(run.probs) else 0
             base_t = dict(zip(run.series, np.nanmean(run.target_baseline, 0), strict=True))
             base_s = dict(zip(run.series, np.nanmean(run.source_baseline, 0), strict=True))
@@ -146,13 +174,17 @@ class PatchingResult:
                     **dict(zip(KEYS, run.key, strict=True)),
                     "n_layers": run.n_layers,
                     "n_pairs": len(run.probs),
+                    "leading": leading_phases(run) if len(run.probs) else "",
                     "first_layer_a_beats_b": wins[0] if wins else None,
                     "last_layer_a_beats_b": wins[-1] if wins else None,
                     "n_layers_a_beats_b": len(wins),
+                    "layers_a_in_t2_lifted": ",".join(map(str, lifted)),
+                    "max_a_in_t2_lift": float(np.nanmax(lift.mean(0))) if len(lift) else math.nan,
                     "peak_a_in_t2": float(a_t2[peak]),
                     "peak_layer": int(run.layers[peak]),
                     "b_in_t2_at_peak": float(b_t2[peak]),
                     "a_in_t1_at_peak": float(a_t1[peak]),
+                    "unpatched_target_a_in_t2": float(base_t.get("A in T2", math.nan)),
                     "unpatched_target_b_in_t2": float(base_t.get("B in T2", math.nan)),
                     "unpatched_source_a_in_t1": float(base_s.get("A in T1", math.nan)),
                     **{f"n_{k}": v for k, v in run.counts.items()},
@@ -174,19 +206,23 @@ class PatchingResult:
                 out.append(f"{head} no pair survived the collision rule.")
                 continue
             if pd.isna(row["first_layer_a_beats_b"]):
-                body = "the patched concept A never overtakes the target's own B in T2"
+                body = (
+                    f"the strongest set by patched layer is {row['leading']}; P(A in T2) "
+                    f"never beats P(B in T2) while reaching {SUBSTANTIAL}"
+                )
             else:
                 first, last = int(row["first_layer_a_beats_b"]), int(row["last_layer_a_beats_b"])
                 body = (
-                    f"P(A in T2) exceeds P(B in T2) from layer {first} to {last} "
-                    f"({row['n_layers_a_beats_b']} of "
-                    f"{row['n_layers'] + 1} layers)"
+                    f"the strongest set by patched layer is {row['leading']}; P(A in T2) "
+                    f"beats P(B in T2) (and reaches {SUBSTANTIAL}) from layer {first} to {last}"
                 )
             out.append(
                 f"{head} {body}; P(A in T2) peaks at {row['peak_a_in_t2']:.2f} at layer "
                 f"{row['peak_layer']} of {row['n_layers']}, where P(B in T2) is "
                 f"{row['b_in_t2_at_peak']:.2f} and P(A in T1) {row['a_in_t1_at_peak']:.2f} "
-                f"(unpatched: P(B in T2) {row['unpatched_target_b_in_t2']:.2f} on the target "
+                f"(largest mean lift of P(A in T2) over the unpatched target prompt: "
+                f"{row['max_a_in_t2_lift']:+.3f}; unpatched: P(B in T2) "
+                f"{row['unpatched_target_b_in_t2']:.2f} on the target "
                 f"prompt, P(A in T1) {row['unpatched_source_a_in_t1']:.2f} on the source prompt)."
             )
         return out
