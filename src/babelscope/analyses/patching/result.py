@@ -239,8 +239,9 @@ class PatchingResult:
         frame = frame[frame.series.isin(PLOTTED) & (frame.n > 0)].copy()
         if frame.empty:
             raise DataError("no patching measurements to plot", fix="measure at least one pair")
+        short = {code: code.split("_")[0] for code in {*frame.s1, *frame.t1, *frame.s2, *frame.t2}}
         frame["panel"] = [
-            f"{m}: {s1}→{t1} into {s2}→{t2} (n={n})"
+            f"{m} (n={n})\n{short[s1]}→{short[t1]} into {short[s2]}→{short[t2]}"
             for m, s1, t1, s2, t2, n in zip(
                 frame.model, frame.s1, frame.t1, frame.s2, frame.t2, frame.n, strict=True
             )

@@ -22,7 +22,10 @@ METHOD = (
     "T2: P(A in T2) rises while P(A in T1) stays low. Patching layer 0 swaps only the last "
     "token's embedding (both prompts end in the same quote token); patching the last layer "
     "returns the source prompt's own answer. Pairs whose measured token sets share a token "
-    "are skipped; curves are means over pairs with 95% intervals."
+    'are skipped; curves are means over pairs with 95% intervals. "Leading" lists which '
+    "set has the highest mean at each patched layer; A beats B only counts where P(A in T2) "
+    "also reaches 0.05; the lift is patched minus unpatched P(A in T2) on the same target "
+    "prompt, counted where its paired 95% interval is above zero."
 )
 
 SHOWN = [
@@ -32,12 +35,15 @@ SHOWN = [
     "s2",
     "t2",
     "n_pairs",
+    "leading",
     "first_layer_a_beats_b",
     "last_layer_a_beats_b",
     "peak_a_in_t2",
     "peak_layer",
     "b_in_t2_at_peak",
     "a_in_t1_at_peak",
+    "layers_a_in_t2_lifted",
+    "max_a_in_t2_lift",
     "n_layers",
     "unpatched_target_b_in_t2",
     "unpatched_source_a_in_t1",
@@ -79,8 +85,9 @@ def add_patching_sections(
     if len(summary):
         section.add_table(
             summary[[c for c in SHOWN if c in summary.columns]],
-            "One row per model and setup: the layers where P(A in T2) beats P(B in T2), the "
-            "peak of P(A in T2) and the unpatched baselines.",
+            "One row per model and setup: the leading set by layer, the layers where P(A in T2) "
+            "beats P(B in T2) or rises above its unpatched value, the peak of P(A in T2) and "
+            "the unpatched baselines.",
             max_rows=100,
         )
     pairs = result.pairs_frame()
