@@ -5,13 +5,22 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from babelscope.cli import cmd_demo, cmd_latent, cmd_lens, cmd_models, cmd_rank, cmd_report
+from babelscope.cli import (
+    cmd_demo,
+    cmd_latent,
+    cmd_lens,
+    cmd_models,
+    cmd_patch,
+    cmd_rank,
+    cmd_report,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTRY: list[Register] = [
     cmd_demo.register,
     cmd_latent.register,
+    cmd_patch.register,
     cmd_rank.register,
     cmd_report.register,
     cmd_lens.register,
