@@ -157,4 +157,28 @@ def test_pipeline_table_known_answers_and_round_trip(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(back.baseline_frame(), result.baseline_frame(), atol=1e-6)
     pd.testing.assert_frame_equal(back.summary_frame(), result.summary_frame())
     assert result.findings() and "6 pairs" in result.findings()[0]
-    assert result.plot().axes
+    # The figure draws the table: each series' line is its per-layer mean.
+    (ax,) = [a for a in result.plot().axes if a.get_lines()]
+    drawn = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+    for series, part in frame.groupby("series"):
+        if series in drawn:
+            assert drawn[series] == pytest.approx(part.sort_values("layer")["mean"].tolist())
+    assert {"A in T2", "B in T2", "A in T1"} <= set(drawn)
+
+
+def test_patching_run_folder_joins_the_combined_report(tmp_path: Path) -> None:
+    import json
+
+    from babelscope.report.combined import combined_report
+    from babelscope.report.sections.patching import write_patching_run
+
+    handle = _handle("llama")
+    setup = PatchSetup.make("de:it", "fr:zh")
+    result = patching_experiment([handle], setup, lexicon=LEXICON, shots=2, n_pairs=4)
+    write_patching_run(tmp_path / "run", result)
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["kind"] == "patching" and manifest["status"] == "complete"
+    assert "report.html" in manifest["files"] and list(manifest)[-1] == "status"
+    html = combined_report([tmp_path / "run"]).write(tmp_path / "all.html").read_text()
+    assert "Activation patching: concept or language?" in html
+    assert result.findings()[0].split(":")[0] in html

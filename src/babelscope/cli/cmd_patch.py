@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from babelscope.cli.options import add_model_options
+from babelscope.cli.options import add_model_options, add_run_options, add_words_options
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,11 +39,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--prompts", type=int, default=20, metavar="N", help="prompt pairs per setup (20)"
     )
-    parser.add_argument("--lexicon", help="CSV/TSV with concept, language, word[, synonyms]")
+    add_words_options(parser)
     parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=16, help="prompts per forward (16)")
-    parser.add_argument("--out", help="run folder (default babelscope-runs/patch-TIME)")
+    add_run_options(parser, default="babelscope-runs/patch-<models>")
     parser.set_defaults(handler=run)
 
 
@@ -76,13 +76,16 @@ def run(args: argparse.Namespace) -> int:
             "--prompts, --shots and --batch-size must be ≥ 1", fix="e.g. --prompts 20"
         )
     setups = parse_setups(args)
-    from babelscope.analyses.latent.api import resolve_lexicon
     from babelscope.analyses.patching import patching_experiment
+    from babelscope.cli.options import finished, model_label, wrote
+    from babelscope.data.word_sets import combine_words
     from babelscope.models.loader import load_model
     from babelscope.report.sections.patching import write_patching_run
+    from babelscope.runs import default_run_dir
 
-    lexicon = resolve_lexicon(args.lexicon)
-    out = args.out or f"babelscope-runs/patch-{time.strftime('%Y%m%d-%H%M%S')}"
+    lexicon = combine_words(args.words, args.lexicon)
+    models = "-".join(model_label(spec) for spec in args.model)
+    out = args.out or str(default_run_dir("patch", models))
     start = time.perf_counter()
     handles = [
         load_model(
@@ -102,7 +105,6 @@ def run(args: argparse.Namespace) -> int:
     )
     command = "babelscope " + " ".join(sys.argv[1:]) if sys.argv else None
     report = write_patching_run(out, result, command=command)
-    print(f"babelscope: wrote {report} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    for sentence in result.findings():
-        print(sentence)
+    wrote(report, time.perf_counter() - start)
+    finished(args, out, result.findings())
     return 0

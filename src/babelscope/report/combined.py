@@ -9,7 +9,7 @@ or being overwritten) is refused, never reported as if it were whole.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from babelscope.report.html import Report
 
 #: Run kinds the report reads, and the family of sections each gets (a demo is a latent run).
-KINDS = {"latent": "latent", "demo": "latent", "rank": "rank"}
-_FIX = "pass the --out folder of a finished babelscope latent, demo or rank run"
+KINDS = {"latent": "latent", "demo": "latent", "rank": "rank", "patching": "patching"}
+_FIX = "pass the --out folder of a finished babelscope latent, demo, rank or patch run"
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def read_run(path: str | Path) -> FinishedRun:
     if kind not in KINDS:
         raise DataError(
             f"{folder} holds a run of unknown kind ({kind or 'not recorded'})",
-            fix="babelscope report reads latent, demo and rank run folders",
+            fix="babelscope report reads latent, demo, rank and patch run folders",
         )
     return FinishedRun(folder, str(kind), manifest)
 
@@ -75,9 +75,11 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
 
     Every folder is checked before any is loaded, so a bad one fails fast."""
     from babelscope.analyses.latent.result import LatentResult
+    from babelscope.analyses.patching import PatchingResult
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.report.html import Report
     from babelscope.report.sections.latent import add_latent_sections
+    from babelscope.report.sections.patching import add_patching_sections
     from babelscope.report.sections.ranking import add_rank_comparison, add_rank_sections
 
     if not paths:
@@ -99,10 +101,12 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     used = {"runs", "provenance", "rank-comparison"}
     several = sum(run.family == "latent" for run in runs) > 1
     # Load everything before drawing anything: a broken folder fails fast.
-    results = {
-        run.path: (LatentResult if run.family == "latent" else RankResult).load(run.path)
-        for run in runs
+    loaders: dict[str, Callable[[Path], LatentResult | RankResult | PatchingResult]] = {
+        "latent": LatentResult.load,
+        "rank": RankResult.load,
+        "patching": PatchingResult.load,
     }
+    results = {run.path: loaders[run.family](run.path) for run in runs}
     views = {run.path: _generation_views(run) for run in runs if run.family == "latent"}
     labels = _rank_labels({p: r for p, r in results.items() if isinstance(r, RankResult)})
     rankings: list[tuple[str, RankResult]] = []
@@ -115,6 +119,10 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
                 views=views[run.path],
                 prefix=_prefix("latent", slug(run.path.name) if several else "", used),
                 label=run.path.name if several else None,
+            )
+        elif isinstance(result, PatchingResult):
+            add_patching_sections(
+                report, result, prefix=_prefix("patching", slug(run.path.name), used)
             )
         else:
             short = result.model_name.rstrip("/").rsplit("/", 1)[-1]  # org/name, a path

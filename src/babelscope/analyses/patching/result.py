@@ -233,7 +233,7 @@ class PatchingResult:
         over pairs, one panel per model and setup (its pair count in the title). B in T1 —
         the target's concept in the source's output language — shows where the patched state
         carries the output language but not yet the concept."""
-        from babelscope.report.plots import plot_layer_curves
+        from babelscope.plotting.curves import plot_layer_curves
 
         frame = self.to_frame()
         frame = frame[frame.series.isin(PLOTTED) & (frame.n > 0)].copy()

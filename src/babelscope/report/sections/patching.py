@@ -108,8 +108,8 @@ def write_patching_run(
     out: str | Path, result: PatchingResult, *, command: str | None = None
 ) -> Path:
     """Write tables, plots, ``report.html`` and ``manifest.json`` (last); return the report."""
+    from babelscope.plotting.export import figure_to_png_bytes
     from babelscope.report.html import Report
-    from babelscope.report.plots import figure_to_png_bytes
     from babelscope.runs import RunFolder
 
     run = RunFolder(out)
@@ -122,11 +122,7 @@ def write_patching_run(
         "command": command,
         "models": result.models,
         "settings": result.settings,
-        "files": sorted(
-            str(p.relative_to(run.path))
-            for p in run.path.rglob("*.*")
-            if p.is_file() and not p.name.startswith(".")
-        ),
+        "summary": {"findings": result.findings()},
     }
     report = Report(
         "babelscope: activation patching across languages",
@@ -135,6 +131,5 @@ def write_patching_run(
     add_patching_sections(report, result, figures=figures)
     report.add_provenance(manifest)
     path = report.write(run.file("report.html"))
-    manifest["files"].append("report.html")
-    run.finish(manifest)
+    run.finish(manifest)  # lists the run's files itself, report.html included
     return path
