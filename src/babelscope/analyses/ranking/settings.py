@@ -14,7 +14,16 @@ from babelscope.capture.pooling import Pooling
 from babelscope.errors import ConfigError
 
 #: Representation metrics, in report order.
-METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "svcca")
+METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "cka_debiased", "svcca")
+
+#: The metrics whose mean percentile is the overall score (see docs/rank.md for why).
+COMPOSITE_METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "svcca")
+
+#: Suffix of the raw (un-normalised) variant of a metric when the run normalises states.
+RAW_SUFFIX = "_raw"
+
+#: Normalisations of the states before the metrics (see ``analyses/ranking/normalize.py``).
+NORMALIZATIONS = ("raw", "pivot", "massive", "all")
 
 #: Which pooling each metric reads. The Ranker uses the last token (Li et al. 2024); MEXA the
 #: position-weighted mean (Kargaran et al. 2024, ``embd_weighted``); the others follow MEXA.
@@ -33,7 +42,8 @@ METRIC_LABELS: dict[str, str] = {
     "ranker": "Language Ranker (raw cosine)",
     "adjusted_cosine": "baseline-adjusted cosine",
     "mexa": "MEXA alignment",
-    "cka": "linear CKA",
+    "cka": "linear CKA (biased)",
+    "cka_debiased": "linear CKA (debiased)",
     "svcca": "SVCCA",
 }
 
@@ -72,6 +82,11 @@ class RankSettings:
     probe_test_fraction: float = 0.25
     probe_max_iter: int = 100
     svcca_keep: int | None = None
+    normalization: str = "raw"
+    bootstrap: int = 200
+    null_pairings: int = 5
+    resample_seed: int = 0
+    interval_level: float = 0.95
     poolings: dict[str, Pooling] = field(default_factory=lambda: dict(DEFAULT_POOLING))
 
     def __post_init__(self) -> None:
@@ -88,6 +103,18 @@ class RankSettings:
             raise ConfigError(
                 f"head dtype {self.head_dtype!r}", fix="use float32 (exact) or bfloat16 (fast)"
             )
+        if self.standardize:  # the old flag: z-score over every language of the run
+            object.__setattr__(self, "normalization", "all")
+        if self.normalization not in NORMALIZATIONS:
+            raise ConfigError(
+                f"normalisation {self.normalization!r}",
+                fix=f"use one of {', '.join(NORMALIZATIONS)}",
+            )
+        if self.bootstrap < 0 or self.null_pairings < 1:
+            raise ConfigError(
+                f"bootstrap {self.bootstrap} / null pairings {self.null_pairings}",
+                fix="use bootstrap >= 0 (0 = no intervals) and null pairings >= 1",
+            )
         if isinstance(self.summary_layers, str) and self.summary_layers not in (
             "blocks",
             "all",
@@ -97,6 +124,18 @@ class RankSettings:
                 f"summary layers {self.summary_layers!r}",
                 fix="use blocks, all, middle or a list of layer numbers",
             )
+
+    def metric_poolings(self) -> dict[str, str]:
+        """Metric -> pooling, for every metric the tables hold (debiased CKA reads CKA's
+        states, retrieval the identity curve's)."""
+        chosen = {m: str(self.poolings[m]) for m in METRICS if m in self.poolings}
+        chosen["cka_debiased"] = chosen["cka"]
+        chosen["retrieval"] = str(self.poolings["identity"])
+        return chosen
+
+    @property
+    def normalised(self) -> bool:
+        return self.normalization != "raw"
 
     def forward_spec(self, n_layers: int) -> ForwardSpec:
         layers = tuple(range(n_layers + 1)) if self.layers is None else tuple(self.layers)
