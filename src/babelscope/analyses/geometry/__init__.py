@@ -26,10 +26,10 @@ from babelscope.analyses.geometry.stats import spearman_table
 __all__ = [
     "baseline_adjusted_cosine",
     "bidirectional_retrieval_accuracy",
-    "debiased_linear_cka",
     "cosine_matrix",
     "cosine_pairs",
     "cross_lingual_retrieval_accuracy",
+    "debiased_linear_cka",
     "language_id_probe_accuracy",
     "language_ranker_score",
     "linear_cka",

@@ -33,26 +33,25 @@ from babelscope.analyses.ranking.script import ROMAN_SUFFIX, script_rows
 from babelscope.analyses.ranking.settings import METRICS, RAW_SUFFIX, RankSettings
 from babelscope.analyses.ranking.uncertainty import Draw, PivotLayer, Resamples, language_layer
 
+_DIRECT: dict[str, Callable[[Tensor, Tensor], float]] = {
+    "ranker": language_ranker_score,
+    "adjusted_cosine": baseline_adjusted_cosine,
+    "mexa": mexa_alignment,
+    "cka": linear_cka,
+    "cka_debiased": debiased_linear_cka,
+    "retrieval": bidirectional_retrieval_accuracy,
+}
+
 
 def pair_metrics(x: Tensor, y: Tensor, metric: str, *, svcca_keep: int) -> float:
     """One representation metric of ``y`` ``[N, D]`` against the pivot's ``x`` ``[N, D]``
     (the direct definition; :func:`compute_layer_tables` gets the same values from cached
     similarity and Gram matrices)."""
-    if metric == "ranker":
-        return language_ranker_score(x, y)
-    if metric == "adjusted_cosine":
-        return baseline_adjusted_cosine(x, y)
-    if metric == "mexa":
-        return mexa_alignment(x, y)
-    if metric == "cka":
-        return linear_cka(x, y)
-    if metric == "cka_debiased":
-        return debiased_linear_cka(x, y)
     if metric == "svcca":
         return svcca(x, y, keep=svcca_keep)
-    if metric == "retrieval":
-        return bidirectional_retrieval_accuracy(x, y)
-    raise ValueError(f"unknown metric {metric!r}")
+    if metric not in _DIRECT:
+        raise ValueError(f"unknown metric {metric!r}")
+    return _DIRECT[metric](x, y)
 
 
 @dataclass
@@ -71,21 +70,9 @@ class LayerTables:
 METRIC_COLUMNS = ["language", "layer", "metric", "value", "null", "lo", "hi"]
 
 
-def _transforms(
-    reader: StoreReader,
-    mode: str,
-    pivot: str,
-    everyone: Sequence[str],
-    poolings: Sequence[str],
-    layer: int,
-) -> dict[str, Transform]:
-    return {
-        p: layer_transform(reader, mode, pivot, everyone, state_name(p, layer)) for p in poolings
-    }
-
-
 def _layer_draws(
     reader: StoreReader,
+    *,
     pivot: str,
     others: Sequence[str],
     transforms: dict[str, Transform],
@@ -141,14 +128,29 @@ def compute_layer_tables(
     counted = 0
     poolings = sorted({*metric_poolings.values(), settings.poolings["script"]})
     for layer in layers:
-        transforms = _transforms(reader, mode, pivot, everyone, poolings, layer)
-        draws = _layer_draws(
-            reader, pivot, others, transforms, metric_poolings, layer, keep, resamples
-        )
-        raw = {}
-        if mode != "raw":
-            identity = _transforms(reader, "raw", pivot, everyone, poolings, layer)
-            raw = _layer_draws(reader, pivot, others, identity, metric_poolings, layer, keep, plain)
+        variants = [(mode, resamples)] + ([("raw", plain)] if mode != "raw" else [])
+        results: list[dict[str, dict[str, Draw]]] = []
+        chosen: dict[str, Transform] = {}
+        for variant, drawn in variants:
+            transforms = {
+                p: layer_transform(reader, variant, pivot, everyone, state_name(p, layer))
+                for p in poolings
+            }
+            chosen = chosen or transforms
+            results.append(
+                _layer_draws(
+                    reader,
+                    pivot=pivot,
+                    others=others,
+                    transforms=transforms,
+                    metric_poolings=metric_poolings,
+                    layer=layer,
+                    keep=keep,
+                    resamples=drawn,
+                )
+            )
+        draws, raw = results[0], (results[1] if len(results) > 1 else {})
+        transforms = chosen
         in_summary = layer in summary_layers
         counted += int(in_summary)
         for index, lang in enumerate(others):

@@ -185,7 +185,8 @@ def written_summary(
     k = min(k, max(1, len(summary) // 2))
     parts = [
         f"**{model}**, {len(summary)} languages against {pivot}. "
-        f"Best represented (mean rank over {len(COMPOSITE_METRICS)} metrics): {names(summary.head(k))}. "
+        f"Best represented (mean rank over {len(COMPOSITE_METRICS)} metrics): "
+        f"{names(summary.head(k))}. "
         f"Worst: {names(summary.tail(k).iloc[::-1])}."
     ]
     rep = spearman[spearman["metric_a"].isin(METRICS) & spearman["metric_b"].isin(METRICS)]

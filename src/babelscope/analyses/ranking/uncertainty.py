@@ -146,7 +146,8 @@ def _mean_svcca(bx: Tensor, by: Tensor) -> Tensor:
     re-centring and re-orthonormalising their rows (as they are after resampling)."""
     qx = torch.linalg.qr(bx - bx.mean(dim=-2, keepdim=True)).Q
     qy = torch.linalg.qr(by - by.mean(dim=-2, keepdim=True)).Q
-    return torch.linalg.svdvals(qx.mT @ qy).clamp(0.0, 1.0).mean(dim=-1)
+    correlations: Tensor = torch.linalg.svdvals(qx.mT @ qy).clamp(0.0, 1.0)
+    return correlations.mean(dim=-1)
 
 
 def language_layer(
