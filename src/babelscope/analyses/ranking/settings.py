@@ -16,8 +16,12 @@ from babelscope.errors import ConfigError
 #: Representation metrics, in report order.
 METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "cka_debiased", "svcca")
 
-#: The metrics whose mean percentile is the overall score (see docs/rank.md for why).
-COMPOSITE_METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "svcca")
+#: The metrics whose mean percentile is the overall score. Not the Language Ranker: its
+#: last-token cosine measures the final token (on smollm2-135m a sentence whose translation
+#: ends with "." like the English one scores 0.07 higher than one that does not, within the
+#: same language — twice the spread between languages; docs/rank.md). Not the biased CKA:
+#: at N ≪ D it is high for unrelated data; its debiased estimator replaces it.
+COMPOSITE_METRICS: tuple[str, ...] = ("adjusted_cosine", "mexa", "cka_debiased", "svcca")
 
 #: Suffix of the raw (un-normalised) variant of a metric when the run normalises states.
 RAW_SUFFIX = "_raw"
@@ -56,8 +60,14 @@ class RankSettings:
     every block output 1..L, leaving out layer 0, the embeddings, which only reflect token
     overlap), ``"all"`` (0..L, as MEXA's mean over ``output_hidden_states``), ``"middle"``
     (the middle half of the blocks, where cross-lingual alignment peaks) or an explicit tuple.
-    ``standardize``: z-score every dimension with the mean and spread of all languages' states
-    (per layer and pooling) before every metric, against massive activations. ``svcca_keep``:
+    ``normalization``: how states are normalised before every metric (``normalize.py``):
+    ``"pivot"`` (default) z-scores every dimension with the pivot's mean and spread at that
+    layer and pooling, so a few massive dimensions no longer decide the cosines and a
+    language's scores do not depend on the other languages in the run; ``"raw"`` is the
+    papers' setting (its values are kept as ``<metric>_raw``); ``"massive"`` zeroes the
+    massive dimensions; ``"all"`` z-scores over every language of the run (the old
+    ``standardize=True``, which sets it). ``bootstrap``: replicates over sentences (0 = no
+    intervals); ``null_pairings``: shuffled pairings averaged for each null; ``svcca_keep``:
     directions kept per side; ``None`` chooses ``min(20, (N - 1) // 4)`` so both kept
     subspaces fit well inside the N − 1 dimensions N centred sentences span.
     """
@@ -82,7 +92,7 @@ class RankSettings:
     probe_test_fraction: float = 0.25
     probe_max_iter: int = 100
     svcca_keep: int | None = None
-    normalization: str = "raw"
+    normalization: str = "pivot"
     bootstrap: int = 200
     null_pairings: int = 5
     resample_seed: int = 0

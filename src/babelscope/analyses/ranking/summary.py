@@ -229,5 +229,22 @@ def written_summary(
     return " ".join(parts)
 
 
+def normalization_note(settings: dict[str, object]) -> str:
+    """One sentence for the report on how states were normalised (runs before the setting
+    existed were raw, or z-scored over all languages when ``standardize`` was set)."""
+    mode = settings.get("normalization") or ("all" if settings.get("standardize") else "raw")
+    notes = {
+        "raw": " States were not normalised (raw cosines, as in the papers).",
+        "pivot": " Every dimension was z-scored with the pivot's mean and spread at each layer "
+        "first, so a few massive dimensions do not decide the cosines; columns ending in "
+        "_raw hold the un-normalised values, _null the value of shuffled pairs, _lo/_hi "
+        "95 % bootstrap intervals over sentences.",
+        "massive": " The pivot's massive dimensions were zeroed first.",
+        "all": " Every dimension was z-scored over all languages of the run first (a "
+        "language's scores then depend on the other languages in the run).",
+    }
+    return notes.get(str(mode), f" Normalisation: {mode}.")
+
+
 def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
