@@ -86,6 +86,43 @@ def test_bootstrap_counts_reproduce_the_mean() -> None:
     assert torch.allclose(weights @ values / 4, values[ids].mean(dim=1))
 
 
+def test_weighted_sums_equal_the_resampled_gram_matrices() -> None:
+    from babelscope.analyses.geometry.gram import (
+        biased_cka_from_grams,
+        biased_hsic_terms,
+        debiased_cka_from_grams,
+        ratio,
+        unbiased_hsic_terms,
+        weighted_gram_terms,
+    )
+
+    n = 30
+    x, y = _randn(n, 12, seed=20), _randn(n, 9, seed=21)
+    y = y + x[:, :9]
+    kx, ky = x @ x.T, y @ y.T
+    resamples = Resamples.draw(n, 7, 1, seed=3)
+    ids, w = resamples.ids, resamples.weights
+    bx, by = kx[ids[:, :, None], ids[:, None, :]], ky[ids[:, :, None], ids[:, None, :]]
+    same = ids[:, :, None] == ids[:, None, :]
+
+    def terms(a: Tensor, b: Tensor) -> tuple[Tensor, ...]:
+        return weighted_gram_terms(a, b, w)
+
+    biased = ratio(
+        biased_hsic_terms(terms(kx, ky), n),
+        biased_hsic_terms(terms(kx, kx), n),
+        biased_hsic_terms(terms(ky, ky), n),
+    )
+    assert torch.allclose(biased, biased_cka_from_grams(bx, by))
+    zx, zy = kx - torch.diag(kx.diagonal()), ky - torch.diag(ky.diagonal())
+    debiased = ratio(
+        unbiased_hsic_terms(terms(zx, zy), n),
+        unbiased_hsic_terms(terms(zx, zx), n),
+        unbiased_hsic_terms(terms(zy, zy), n),
+    )
+    assert torch.allclose(debiased, debiased_cka_from_grams(bx, by, same))
+
+
 def test_bootstrap_interval_covers_the_true_value() -> None:
     """≥ 90 % of 200 synthetic runs' 95 % intervals of the Ranker (a mean of per-sentence
     cosines) and of MEXA contain the population value."""

@@ -63,3 +63,38 @@ def debiased_cka_from_grams(kx: Tensor, ky: Tensor, same: Tensor | None = None) 
     norm = xx * yy
     safe = torch.where(norm > 0, norm, torch.ones_like(norm))
     return torch.where(norm > 0, xy / torch.sqrt(safe), torch.full_like(xy, float("nan")))
+
+
+def weighted_gram_terms(kx: Tensor, ky: Tensor, weights: Tensor) -> tuple[Tensor, ...]:
+    """The sums both HSIC estimators need, for every resample at once, without building the
+    resampled ``[B, N, N]`` Gram matrices.
+
+    A resample repeating sentence *i* ``w_i`` times has Gram matrix ``K[ids][:, ids]``; its
+    sums are weighted sums of ``K``: ``tr(K_b L_b) = Σ w_i w_j K_ij L_ij``,
+    ``1ᵀK_bL_b1 = Σ w_i (Kw)_i (Lw)_i``, ``1ᵀK_b1 = wᵀKw``. ``kx``, ``ky`` ``[N, N]``,
+    ``weights`` ``[B, N]`` draw counts → ``(trace, rows, sum_x, sum_y)``, each ``[B]``.
+    Zeroing pairs of positions that hold the same sentence (the debiased estimator) is
+    zeroing the diagonals of ``kx`` and ``ky`` first."""
+    qx, qy = weights @ kx, weights @ ky
+    trace = ((weights @ (kx * ky)) * weights).sum(dim=1)
+    rows = (weights * qx * qy).sum(dim=1)
+    return trace, rows, (qx * weights).sum(dim=1), (qy * weights).sum(dim=1)
+
+
+def biased_hsic_terms(terms: tuple[Tensor, ...], n: int) -> Tensor:
+    """``tr(HKH HLH)`` from :func:`weighted_gram_terms` (``n`` positions per resample)."""
+    trace, rows, sum_x, sum_y = terms
+    return trace - 2 * rows / n + sum_x * sum_y / n**2
+
+
+def unbiased_hsic_terms(terms: tuple[Tensor, ...], n: int) -> Tensor:
+    """Song et al.'s unbiased HSIC from :func:`weighted_gram_terms` of diagonal-free Grams."""
+    trace, rows, sum_x, sum_y = terms
+    return (trace + sum_x * sum_y / ((n - 1) * (n - 2)) - 2 * rows / (n - 2)) / (n * (n - 3))
+
+
+def ratio(cross: Tensor, xx: Tensor, yy: Tensor) -> Tensor:
+    """``cross / sqrt(xx · yy)``, NaN where ``xx · yy`` is not positive."""
+    norm = xx * yy
+    safe = torch.where(norm > 0, norm, torch.ones_like(norm))
+    return torch.where(norm > 0, cross / torch.sqrt(safe), torch.full_like(cross, float("nan")))

@@ -9,9 +9,11 @@ Per language × layer the states are touched once: a cosine matrix ``S = unit(X)
   other sentences, averaged over its row and column; strict top-1 in row and column; …), so a
   bootstrap replicate is one ``[B, N] @ [N]`` product with the draw counts. Each sentence's
   distractors stay the full set, as when bootstrapping a retrieval accuracy over test items.
-- Both CKAs re-index the two Gram matrices by the replicate's ids (N×N work per replicate); the
-  debiased one leaves out pairs of positions that hold the same sentence. Both sets of
-  replicates are re-centred on the estimate (see :func:`_recentred`).
+- Both CKAs need only weighted sums of the two Gram matrices (``[B, N] @ [N, N]`` products
+  with the draw counts, :func:`~babelscope.analyses.geometry.gram.weighted_gram_terms`), never
+  the resampled ``[B, N, N]`` matrices; the debiased one leaves out pairs of positions that
+  hold the same sentence. Both sets of replicates are re-centred on the estimate
+  (see :func:`_recentred`).
 - SVCCA re-centres and re-orthonormalises the resampled rows of each side's kept basis and
   takes the canonical correlations; the kept directions themselves are those of the full
   sample (re-running an N×N eigendecomposition per replicate costs ~25× more), so its interval
@@ -33,7 +35,14 @@ from torch import Tensor
 
 from babelscope.analyses.geometry._arrays import unit_rows
 from babelscope.analyses.geometry.cka import _kept_directions
-from babelscope.analyses.geometry.gram import biased_cka_from_grams, debiased_cka_from_grams
+from babelscope.analyses.geometry.gram import (
+    biased_cka_from_grams,
+    biased_hsic_terms,
+    debiased_cka_from_grams,
+    ratio,
+    unbiased_hsic_terms,
+    weighted_gram_terms,
+)
 from babelscope.analyses.geometry.resampling import bootstrap_ids, counts, shuffled_pairings
 
 #: Metrics computed from one cosine matrix, as means of per-sentence values.
@@ -47,7 +56,6 @@ class Resamples:
 
     ids: Tensor  # [B, N] bootstrap ids
     weights: Tensor  # [B, N] draw counts per sentence
-    same: Tensor  # [B, N, N] bool: positions k, l hold the same sentence
     pairings: Tensor  # [P, N] shuffled pairings for the null
 
     @classmethod
@@ -56,7 +64,6 @@ class Resamples:
         return cls(
             ids=ids,
             weights=counts(ids, n) if replicates > 0 else torch.zeros(0, n, dtype=torch.float64),
-            same=ids[:, :, None] == ids[:, None, :],
             pairings=shuffled_pairings(n, pairings, seed + 1),
         )
 
@@ -102,12 +109,15 @@ def per_sentence(sims: Tensor, metric: str) -> Tensor:
 @dataclass
 class PivotLayer:
     """What every language of one layer reuses from the pivot: unit rows per pooling, the
-    Gram matrix and its resampled versions, the kept SVCCA basis."""
+    Gram matrix (plain and diagonal-free) with its resampled self-HSICs, the kept SVCCA
+    basis and its resampled orthonormal bases."""
 
     units: dict[str, Tensor]  # pooling -> [N, D] unit rows
     gram: Tensor  # [N, N] of the CKA pooling
-    boot_grams: Tensor  # [B, N, N]
+    boot_xx: Tensor  # [B] biased HSIC(K_b, K_b)
+    boot_xx0: Tensor  # [B] unbiased HSIC of the diagonal-free resampled Gram
     basis: Tensor  # [N, k]
+    boot_basis: Tensor  # [B, N, k] re-centred, re-orthonormalised resampled basis
 
     @classmethod
     def build(
@@ -115,14 +125,27 @@ class PivotLayer:
     ) -> PivotLayer:
         x = states[gram_pooling]
         gram = x @ x.T
-        ids = resamples.ids
+        weights, n = resamples.weights, x.shape[0]
         basis, _ = _kept_directions(x - x.mean(dim=0, keepdim=True), keep)
+        zero = _no_diagonal(gram)
         return cls(
             units={p: unit_rows(s) for p, s in states.items()},
             gram=gram,
-            boot_grams=gram[ids[:, :, None], ids[:, None, :]],
+            boot_xx=biased_hsic_terms(weighted_gram_terms(gram, gram, weights), n),
+            boot_xx0=unbiased_hsic_terms(weighted_gram_terms(zero, zero, weights), n),
             basis=basis,
+            boot_basis=_orthonormal(basis[resamples.ids]),
         )
+
+
+def _no_diagonal(k: Tensor) -> Tensor:
+    return k - torch.diag_embed(k.diagonal())
+
+
+def _orthonormal(basis: Tensor) -> Tensor:
+    """Re-centred, re-orthonormalised columns of ``[..., N, k]`` (as after resampling rows)."""
+    q: Tensor = torch.linalg.qr(basis - basis.mean(dim=-2, keepdim=True)).Q
+    return q
 
 
 def _recentred(replicates: Tensor, value: float) -> Tensor:
@@ -141,12 +164,10 @@ def _recentred(replicates: Tensor, value: float) -> Tensor:
     return replicates - (finite.mean() - value)
 
 
-def _mean_svcca(bx: Tensor, by: Tensor) -> Tensor:
-    """Mean canonical correlation of bases ``[..., N, kx]`` and ``[..., N, ky]`` after
-    re-centring and re-orthonormalising their rows (as they are after resampling)."""
-    qx = torch.linalg.qr(bx - bx.mean(dim=-2, keepdim=True)).Q
-    qy = torch.linalg.qr(by - by.mean(dim=-2, keepdim=True)).Q
-    correlations: Tensor = torch.linalg.svdvals(qx.mT @ qy).clamp(0.0, 1.0)
+def _mean_svcca(qx: Tensor, by: Tensor) -> Tensor:
+    """Mean canonical correlation of orthonormal ``qx`` ``[..., N, kx]`` and the basis
+    ``by`` ``[..., N, ky]`` after re-centring and re-orthonormalising its rows."""
+    correlations: Tensor = torch.linalg.svdvals(qx.mT @ _orthonormal(by)).clamp(0.0, 1.0)
     return correlations.mean(dim=-1)
 
 
@@ -178,21 +199,24 @@ def language_layer(
     y = states[poolings["cka"]]
     gram = y @ y.T
     shuffled = gram[pairings[:, :, None], pairings[:, None, :]]
-    ids = resamples.ids
-    boot = gram[ids[:, :, None], ids[:, None, :]]
     value = float(biased_cka_from_grams(pivot.gram, gram))
+    boot = weighted_gram_terms(pivot.gram, gram, weights)
+    yy = biased_hsic_terms(weighted_gram_terms(gram, gram, weights), n)
     out["cka"] = Draw(
         value=value,
         null=float(biased_cka_from_grams(pivot.gram, shuffled).mean()),
-        replicates=_recentred(biased_cka_from_grams(pivot.boot_grams, boot), value),
+        replicates=_recentred(ratio(biased_hsic_terms(boot, n), pivot.boot_xx, yy), value),
     )
+    # Diagonal-free terms from the same sums: only the w_i² K_ii L_ii part of the trace and
+    # the w_i K_ii part of the row sums change when the diagonals are zeroed.
+    zero = _no_diagonal(gram)
+    boot0 = weighted_gram_terms(_no_diagonal(pivot.gram), zero, weights)
+    yy0 = unbiased_hsic_terms(weighted_gram_terms(zero, zero, weights), n)
     value = float(debiased_cka_from_grams(pivot.gram, gram))
     out["cka_debiased"] = Draw(
         value=value,
         null=float(debiased_cka_from_grams(pivot.gram, shuffled).nanmean()),
-        replicates=_recentred(
-            debiased_cka_from_grams(pivot.boot_grams, boot, resamples.same), value
-        ),
+        replicates=_recentred(ratio(unbiased_hsic_terms(boot0, n), pivot.boot_xx0, yy0), value),
     )
     y = states[poolings["svcca"]]
     basis, _ = _kept_directions(y - y.mean(dim=0, keepdim=True), keep)
@@ -205,6 +229,6 @@ def language_layer(
     out["svcca"] = Draw(
         value=float(full),
         null=float(null.mean()),
-        replicates=_recentred(_mean_svcca(pivot.basis[ids], basis[ids]), float(full)),
+        replicates=_recentred(_mean_svcca(pivot.boot_basis, basis[resamples.ids]), float(full)),
     )
     return out
