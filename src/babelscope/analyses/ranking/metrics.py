@@ -83,7 +83,9 @@ def _layer_draws(
 ) -> dict[str, dict[str, Draw]]:
     """language -> metric -> :class:`Draw` at one layer under one normalisation."""
     states = {p: transforms[p](reader.get(pivot, state_name(p, layer))) for p in transforms}
-    cache = PivotLayer.build(states, metric_poolings["cka"], keep, resamples)
+    cache = PivotLayer.build(
+        states, metric_poolings["cka"], keep, resamples, svcca_pooling=metric_poolings["svcca"]
+    )
     out = {}
     for lang in others:
         mine = {p: transforms[p](reader.get(lang, state_name(p, layer))) for p in transforms}
