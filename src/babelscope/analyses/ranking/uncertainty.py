@@ -156,7 +156,8 @@ def kept_basis(gram: Tensor, keep: int) -> Tensor:
     singular = values.clamp(min=0).sqrt()
     # eigenvalues carry absolute noise ~ eps·λ_max, i.e. ~1e-8·s_max on singular values
     rank = int((singular > singular[0] * 1e-6).sum()) if singular.numel() else 0
-    return vectors[:, : min(keep, rank)]
+    kept: Tensor = vectors[:, : min(keep, rank)]
+    return kept
 
 
 def _no_diagonal(k: Tensor) -> Tensor:
@@ -194,7 +195,8 @@ def _mean_svcca(qx: Tensor, by: Tensor) -> Tensor:
     squares = torch.linalg.eigvalsh(overlap.mT @ overlap)
     correlations = squares.clamp(0.0, 1.0).sqrt()
     width = min(overlap.shape[-2], overlap.shape[-1])
-    return correlations[..., -width:].mean(dim=-1)
+    mean: Tensor = correlations[..., -width:].mean(dim=-1)
+    return mean
 
 
 def language_layer(
