@@ -43,7 +43,7 @@ DEFAULT_POOLING: dict[str, Pooling] = {
 
 #: Higher is better for every representation metric.
 METRIC_LABELS: dict[str, str] = {
-    "ranker": "Language Ranker (raw cosine)",
+    "ranker": "Language Ranker (last-token cosine)",
     "adjusted_cosine": "baseline-adjusted cosine",
     "mexa": "MEXA alignment",
     "cka": "linear CKA (biased)",

@@ -10,6 +10,7 @@ rank), so no single metric's scale dominates.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -189,6 +190,16 @@ def written_summary(
         f"{names(summary.head(k))}. "
         f"Worst: {names(summary.tail(k).iloc[::-1])}."
     ]
+    variants = raw_agreement(summary)
+    if not variants.empty:
+        listed = ", ".join(
+            f"{_label(str(m))} {rho:.2f}"
+            for m, rho in zip(variants["metric"], variants["rho"], strict=True)
+        )
+        parts.append(
+            "Normalised and raw states rank the languages alike where ρ between the two "
+            f"is near 1: {listed} (the `_raw` columns hold the raw values)."
+        )
     rep = spearman[spearman["metric_a"].isin(METRICS) & spearman["metric_b"].isin(METRICS)]
     rep = rep.dropna(subset=["rho"])
     if not rep.empty:
@@ -227,6 +238,19 @@ def written_summary(
                 f"{means['roman-pivot']:.2f} romanised."
             )
     return " ".join(parts)
+
+
+def raw_agreement(summary: pd.DataFrame) -> pd.DataFrame:
+    """Spearman ρ between each metric and its raw variant (``<metric>_raw``) over languages:
+    columns ``metric``, ``rho``, ``n``; empty when the run did not normalise."""
+    rows = []
+    for metric in METRICS:
+        raw = f"{metric}{RAW_SUFFIX}"
+        if metric in summary.columns and raw in summary.columns:
+            row = spearman_table(summary, [metric, raw]).iloc[0]
+            if not math.isnan(row["rho"]):
+                rows.append({"metric": metric, "rho": float(row["rho"]), "n": int(row["n"])})
+    return pd.DataFrame(rows, columns=["metric", "rho", "n"])
 
 
 def normalization_note(settings: dict[str, object]) -> str:

@@ -31,6 +31,7 @@ _TABLE_COLUMNS = [
     "name",
     "score",
     *METRICS,
+    "mexa_raw",  # MEXA of un-normalised states, where the run normalised them
     "retrieval",
     "token_premium",
     "bits_per_byte",
