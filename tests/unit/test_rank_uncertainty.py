@@ -233,3 +233,18 @@ def test_summary_carries_nulls_intervals_and_raw_variants() -> None:
     assert first["language"] == "fra_Latn" and first["rank_lo"] == first["rank_hi"] == 1
     assert summary.iloc[-1]["language"] == "yor_Latn"
     assert not math.isnan(first["score_lo"])
+
+
+def test_raw_agreement_and_normalisation_note() -> None:
+    import pandas as pd
+
+    from babelscope.analyses.ranking.summary import normalization_note, raw_agreement
+
+    summary = pd.DataFrame({"mexa": [0.9, 0.5, 0.1, 0.3], "mexa_raw": [0.1, 0.2, 0.3, 0.4]})
+    table = raw_agreement(summary)
+    assert table["metric"].tolist() == ["mexa"]
+    assert table["rho"].iloc[0] == pytest.approx(-0.8)
+    assert raw_agreement(summary[["mexa"]]).empty
+    assert "pivot's mean" in normalization_note({"normalization": "pivot"})
+    assert "depend on the other" in normalization_note({"standardize": True})
+    assert "not normalised" in normalization_note({})
