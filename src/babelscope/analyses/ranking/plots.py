@@ -43,7 +43,7 @@ def script_palette(result: RankResult | pd.Series) -> dict[Hashable, str]:
 
 
 def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
-    """All languages as bars of the overall score (mean percentile over the five metrics),
+    """All languages as bars of the overall score (mean percentile over the composite metrics),
     best at the top, coloured by resource level where the user supplied levels, else by
     script."""
     from babelscope.report.plots import plot_ranking
