@@ -81,8 +81,14 @@ def test_tables_have_the_documented_shape(ranked) -> None:
     others = [code for code in LANGUAGES if code != "eng_Latn"]
     assert sorted(result.summary["language"]) == sorted(others)  # pivot is not ranked
     assert result.layers == [0, 1, 2, 3] and result.summary_layers == [1, 2, 3]
-    expected = len(others) * len(result.layers) * (len(METRICS) + 1)
+    # every metric and retrieval, normalised (the default) and raw (``<metric>_raw``)
+    expected = len(others) * len(result.layers) * (len(METRICS) + 1) * 2
     assert len(result.layer_metrics) == expected
+    assert list(result.layer_metrics.columns[-3:]) == ["null", "lo", "hi"]
+    summary = result.summary
+    assert (summary["rank_lo"] <= summary["overall_rank"]).all()
+    assert (summary["overall_rank"] <= summary["rank_hi"]).all()
+    assert {"mexa_lo", "mexa_hi", "mexa_null", "mexa_raw", "cka_debiased"} <= set(summary.columns)
     assert result.summary["overall_rank"].tolist() == sorted(result.summary["overall_rank"])
     assert result.summary["overall_rank"].iloc[0] == 1
     assert result.summary["score"].between(0, 1).all()
@@ -142,11 +148,12 @@ def test_standardize_and_summary_options_are_recorded(
         progress=False,
     )
     assert run.timings["computed_shards"] == 0  # same forward settings: same store
+    assert run.result.settings["normalization"] == "all"
     assert run.result.settings["standardize"] is True and run.result.summary_layers == [0, 1, 2, 3]
     assert sorted(run.result.summary["language"]) == ["deu_Latn", "fra_Latn", "spa_Latn"]
     assert run.result.script.empty
     ranker = run.result.layer_metrics.query("metric == 'ranker'")["value"]
-    raw = ranked.result.layer_metrics.query("metric == 'ranker'")["value"]
+    raw = ranked.result.layer_metrics.query("metric == 'ranker_raw'")["value"]
     assert ranker.mean() < raw.mean()  # z-scoring removes the shared direction
 
 

@@ -55,9 +55,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(~2x faster on CPUs with AVX512-BF16; bits/byte within ~0.2%%)",
     )
     parser.add_argument(
-        "--standardize",
-        action="store_true",
-        help="z-score every dimension over all languages first (against massive activations)",
+        "--normalization",
+        default="pivot",
+        choices=["pivot", "raw", "massive", "all"],
+        help="states before the metrics: pivot (default: z-score with the pivot's statistics), "
+        "raw (the papers' setting; always kept as <metric>_raw), massive (zero massive dims), "
+        "all (z-score over every language of the run; scores then depend on the run)",
+    )
+    parser.add_argument(
+        "--standardize", action="store_true", help="same as --normalization all (older runs)"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=200,
+        metavar="B",
+        help="bootstrap replicates over sentences for the 95%% intervals (200; 0 = none)",
     )
     parser.add_argument(
         "--no-script-barrier", action="store_true", help="do not romanise non-Latin languages"
@@ -115,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         text_metrics=not args.no_text_metrics,
         head_dtype=args.head_dtype,
         standardize=args.standardize,
+        normalization=args.normalization,
+        bootstrap=args.bootstrap,
         summary_layers=_summary_layers(args.summary_layers),
         script_barrier=not args.no_script_barrier,
         romanizer=args.romanizer,

@@ -6,7 +6,7 @@ input's dtype or device. Capturing and pooling the states is the capture side's 
 
 from __future__ import annotations
 
-from babelscope.analyses.geometry.cka import linear_cka, svcca
+from babelscope.analyses.geometry.cka import debiased_linear_cka, linear_cka, svcca
 from babelscope.analyses.geometry.probes import language_id_probe_accuracy, sentence_split
 from babelscope.analyses.geometry.retrieval import (
     bidirectional_retrieval_accuracy,
@@ -29,6 +29,7 @@ __all__ = [
     "cosine_matrix",
     "cosine_pairs",
     "cross_lingual_retrieval_accuracy",
+    "debiased_linear_cka",
     "language_id_probe_accuracy",
     "language_ranker_score",
     "linear_cka",

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from babelscope.analyses.geometry._arrays import Array, centred, paired, require_rows
+from babelscope.analyses.geometry.gram import debiased_cka_from_grams
 from babelscope.errors import ConfigError
 
 
@@ -37,6 +38,18 @@ def linear_cka(x: Array, y: Array) -> float:
     if denominator <= 0:
         return math.nan
     return float((cross / denominator).clamp(0.0, 1.0))
+
+
+def debiased_linear_cka(x: Array, y: Array) -> float:
+    """Debiased linear CKA of ``x`` ``[N, Dx]`` and ``y`` ``[N, Dy]`` (N ≥ 4): the unbiased
+    HSIC estimator (Song et al. 2012) in place of the biased one, after Murphy et al. (2024).
+
+    ≈ 0 for independent data whatever N and D (the biased :func:`linear_cka` of independent
+    random 50×640 matrices is ≈ 0.93), 1 for identical data; may be slightly negative. NaN
+    when either side is constant."""
+    a, b = paired(x, y, same_width=False)
+    require_rows(a, 4, "debiased_linear_cka")
+    return float(debiased_cka_from_grams(a @ a.T, b @ b.T))
 
 
 def _kept_directions(x: Tensor, keep: float | int) -> tuple[Tensor, Tensor]:

@@ -174,18 +174,27 @@ def run_rank(
     filled = time.perf_counter()
     reader = StoreReader(store, groups, settings.shard_size)
     ranked = [c for c in dict.fromkeys([pivot, *codes])]
+    summary_layers = settings.summary_layer_list(list(spec.layers), handle.n_layers)
     tables = compute_layer_tables(
         reader,
         ranked,
         pivot,
         list(spec.layers),
         settings,
+        summary_layers=summary_layers,
         script_languages=romanised,
         scripts={code: code_script(code) for code in romanised},
     )
     text = compute_text_table(reader, ranked, pivot, text_metrics=settings.text_metrics)
-    summary_layers = settings.summary_layer_list(list(spec.layers), handle.n_layers)
-    summary = summarise(tables.metrics, text, summary_layers, pivot)
+    summary = summarise(
+        tables.metrics,
+        text,
+        summary_layers,
+        pivot,
+        replicates=tables.replicates,
+        replicate_languages=tables.replicate_languages,
+        level=settings.interval_level,
+    )
     result = RankResult(
         model=handle.provenance(),
         settings=settings.to_manifest(),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
+from babelscope.analyses.ranking.settings import COMPOSITE_METRICS, METRIC_LABELS, METRICS
 from babelscope.analyses.ranking.summary import RESOURCE_LEVEL
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def script_palette(result: RankResult | pd.Series) -> dict[Hashable, str]:
 
 
 def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
-    """All languages as bars of the overall score (mean percentile over the five metrics),
+    """All languages as bars of the overall score (mean percentile over the composite metrics),
     best at the top, coloured by resource level where the user supplied levels, else by
     script."""
     from babelscope.plotting.bars import plot_ranking
@@ -57,6 +57,8 @@ def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
     else:
         color_by, palette = "script group", script_palette(result)
         frame[color_by] = script_groups(frame["script"])
+    # Whiskers: the score's 95 % bootstrap interval over sentences, where the run has one.
+    bounds = {"score_lo", "score_hi"} <= set(frame.columns) and frame["score_lo"].notna().any()
     return plot_ranking(
         frame,
         value="score",
@@ -64,7 +66,10 @@ def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
         color_by=color_by,
         palette=palette,
         top=top,
-        title=f"{result.model_name}: languages by mean percentile over {len(METRICS)} metrics",
+        lower="score_lo" if bounds else None,
+        upper="score_hi" if bounds else None,
+        title=f"{result.model_name}: languages by mean percentile over "
+        f"{len(COMPOSITE_METRICS)} metrics",
         xlabel="score (1 = first on every metric)",
     )
 
@@ -101,8 +106,8 @@ def plot_layers(
     return plot_layer_curves(
         frame,
         y="value",
-        lower=None,
-        upper=None,
+        lower="lo" if "lo" in frame.columns else None,  # 95 % bootstrap band, where present
+        upper="hi" if "hi" in frame.columns else None,
         hue="language",
         facet="metric",
         hue_order=langs,

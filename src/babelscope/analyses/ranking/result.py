@@ -34,10 +34,14 @@ META = "rank.json"
 class RankResult:
     """Languages ranked by how well one model represents them.
 
-    - ``summary``: one row per language (pivot excluded), best first — ``overall_rank``,
-      ``score`` (mean percentile over the five metrics, 1 = first everywhere), ``mean_rank``,
-      one column per metric averaged over ``summary_layers``, ``rank_<metric>``, text metrics.
-    - ``layer_metrics``: tidy ``language, layer, metric, value`` for every layer.
+    - ``summary``: one row per language (pivot excluded), best first — ``overall_rank`` and
+      its bootstrap interval ``rank_lo``/``rank_hi``, ``score`` (mean percentile over the
+      composite metrics, 1 = first everywhere) with ``score_lo``/``score_hi``, ``mean_rank``,
+      per metric its mean over ``summary_layers`` with ``_lo``/``_hi`` (95 % bootstrap over
+      sentences), ``_null`` (shuffled pairs) and ``_raw`` (un-normalised states),
+      ``rank_<metric>``, text metrics.
+    - ``layer_metrics``: tidy ``language, layer, metric, value, null, lo, hi`` for every layer
+      (raw variants as metric ``<name>_raw``).
     - ``identity``: per layer, language-ID probe accuracy and translation retrieval.
     - ``script``: per non-Latin language and layer, native/romanised/pivot alignments.
     - ``text``: tokens per sentence, token premium, bits per byte/char/sentence (pivot too).

@@ -14,7 +14,20 @@ from babelscope.capture.pooling import Pooling
 from babelscope.errors import ConfigError
 
 #: Representation metrics, in report order.
-METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "svcca")
+METRICS: tuple[str, ...] = ("ranker", "adjusted_cosine", "mexa", "cka", "cka_debiased", "svcca")
+
+#: The metrics whose mean percentile is the overall score. Not the Language Ranker: its
+#: last-token cosine measures the final token (on smollm2-135m a sentence whose translation
+#: ends with "." like the English one scores 0.07 higher than one that does not, within the
+#: same language — twice the spread between languages; docs/rank.md). Not the biased CKA:
+#: at N ≪ D it is high for unrelated data; its debiased estimator replaces it.
+COMPOSITE_METRICS: tuple[str, ...] = ("adjusted_cosine", "mexa", "cka_debiased", "svcca")
+
+#: Suffix of the raw (un-normalised) variant of a metric when the run normalises states.
+RAW_SUFFIX = "_raw"
+
+#: Normalisations of the states before the metrics (see ``analyses/ranking/normalize.py``).
+NORMALIZATIONS = ("raw", "pivot", "massive", "all")
 
 #: Which pooling each metric reads. The Ranker uses the last token (Li et al. 2024); MEXA the
 #: position-weighted mean (Kargaran et al. 2024, ``embd_weighted``); the others follow MEXA.
@@ -30,10 +43,11 @@ DEFAULT_POOLING: dict[str, Pooling] = {
 
 #: Higher is better for every representation metric.
 METRIC_LABELS: dict[str, str] = {
-    "ranker": "Language Ranker (raw cosine)",
+    "ranker": "Language Ranker (last-token cosine)",
     "adjusted_cosine": "baseline-adjusted cosine",
     "mexa": "MEXA alignment",
-    "cka": "linear CKA",
+    "cka": "linear CKA (biased)",
+    "cka_debiased": "linear CKA (debiased)",
     "svcca": "SVCCA",
 }
 
@@ -46,8 +60,14 @@ class RankSettings:
     every block output 1..L, leaving out layer 0, the embeddings, which only reflect token
     overlap), ``"all"`` (0..L, as MEXA's mean over ``output_hidden_states``), ``"middle"``
     (the middle half of the blocks, where cross-lingual alignment peaks) or an explicit tuple.
-    ``standardize``: z-score every dimension with the mean and spread of all languages' states
-    (per layer and pooling) before every metric, against massive activations. ``svcca_keep``:
+    ``normalization``: how states are normalised before every metric (``normalize.py``):
+    ``"pivot"`` (default) z-scores every dimension with the pivot's mean and spread at that
+    layer and pooling, so a few massive dimensions no longer decide the cosines and a
+    language's scores do not depend on the other languages in the run; ``"raw"`` is the
+    papers' setting (its values are kept as ``<metric>_raw``); ``"massive"`` zeroes the
+    massive dimensions; ``"all"`` z-scores over every language of the run (the old
+    ``standardize=True``, which sets it). ``bootstrap``: replicates over sentences (0 = no
+    intervals); ``null_pairings``: shuffled pairings averaged for each null; ``svcca_keep``:
     directions kept per side; ``None`` chooses ``min(20, (N - 1) // 4)`` so both kept
     subspaces fit well inside the N − 1 dimensions N centred sentences span.
     """
@@ -72,6 +92,11 @@ class RankSettings:
     probe_test_fraction: float = 0.25
     probe_max_iter: int = 100
     svcca_keep: int | None = None
+    normalization: str = "pivot"
+    bootstrap: int = 200
+    null_pairings: int = 5
+    resample_seed: int = 0
+    interval_level: float = 0.95
     poolings: dict[str, Pooling] = field(default_factory=lambda: dict(DEFAULT_POOLING))
 
     def __post_init__(self) -> None:
@@ -88,6 +113,18 @@ class RankSettings:
             raise ConfigError(
                 f"head dtype {self.head_dtype!r}", fix="use float32 (exact) or bfloat16 (fast)"
             )
+        if self.standardize:  # the old flag: z-score over every language of the run
+            object.__setattr__(self, "normalization", "all")
+        if self.normalization not in NORMALIZATIONS:
+            raise ConfigError(
+                f"normalisation {self.normalization!r}",
+                fix=f"use one of {', '.join(NORMALIZATIONS)}",
+            )
+        if self.bootstrap < 0 or self.null_pairings < 1:
+            raise ConfigError(
+                f"bootstrap {self.bootstrap} / null pairings {self.null_pairings}",
+                fix="use bootstrap >= 0 (0 = no intervals) and null pairings >= 1",
+            )
         if isinstance(self.summary_layers, str) and self.summary_layers not in (
             "blocks",
             "all",
@@ -97,6 +134,18 @@ class RankSettings:
                 f"summary layers {self.summary_layers!r}",
                 fix="use blocks, all, middle or a list of layer numbers",
             )
+
+    def metric_poolings(self) -> dict[str, str]:
+        """Metric -> pooling, for every metric the tables hold (debiased CKA reads CKA's
+        states, retrieval the identity curve's)."""
+        chosen = {m: str(self.poolings[m]) for m in METRICS if m in self.poolings}
+        chosen["cka_debiased"] = chosen["cka"]
+        chosen["retrieval"] = str(self.poolings["identity"])
+        return chosen
+
+    @property
+    def normalised(self) -> bool:
+        return self.normalization != "raw"
 
     def forward_spec(self, n_layers: int) -> ForwardSpec:
         layers = tuple(range(n_layers + 1)) if self.layers is None else tuple(self.layers)

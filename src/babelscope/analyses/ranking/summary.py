@@ -10,12 +10,20 @@ rank), so no single metric's scale dominates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from babelscope.analyses.geometry import spearman_table
-from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
+from babelscope.analyses.geometry.resampling import percentile_interval
+from babelscope.analyses.ranking.settings import (
+    COMPOSITE_METRICS,
+    METRIC_LABELS,
+    METRICS,
+    RAW_SUFFIX,
+)
 from babelscope.analyses.ranking.text import TEXT_COLUMNS
 
 
@@ -41,26 +49,48 @@ def summarise(
     text: pd.DataFrame,
     summary_layers: Sequence[int],
     pivot: str,
+    *,
+    replicates: Mapping[str, np.ndarray] | None = None,
+    replicate_languages: Sequence[str] = (),
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """The ranking table: one row per language (pivot excluded), best first.
 
-    Columns: ``overall_rank``, ``language``, ``name``, ``script``, ``score`` (mean percentile
-    over the metrics, 1 = first on every one), ``mean_rank``, one summary
-    column per metric (mean over ``summary_layers``), ``retrieval``, ``rank_<metric>`` per
-    metric, ``peak_layer_mexa`` (the layer of highest MEXA alignment; missing where MEXA is 0
-    at every layer), then the text metrics."""
+    Columns: ``overall_rank`` with its bootstrap interval ``rank_lo``/``rank_hi``,
+    ``language``, ``name``, ``script``, ``score`` (mean percentile over
+    :data:`COMPOSITE_METRICS`, 1 = first on every one) with ``score_lo``/``score_hi``,
+    ``mean_rank``; per metric its mean over ``summary_layers``, ``<metric>_lo``/``_hi`` (the
+    ``level`` percentile interval over bootstrap replicates), ``<metric>_null`` (the
+    shuffled-pair null, same layers) and, when the run normalised states, ``<metric>_raw``;
+    ``retrieval``, ``rank_<metric>`` per composite metric, ``peak_layer_mexa`` (the layer of
+    highest MEXA alignment; missing where MEXA is 0 at every layer), then the text metrics.
+
+    ``replicates`` maps a metric to ``[languages, B]`` replicate means over the summary
+    layers, rows in ``replicate_languages`` order; without them the interval columns are
+    left out."""
     chosen = metrics[metrics["layer"].isin(list(summary_layers))]
-    wide = chosen.pivot_table(index="language", columns="metric", values="value", aggfunc="mean")
-    wide = wide.reindex(columns=[*METRICS, "retrieval"])
-    ranks = wide[list(METRICS)].rank(ascending=False, method="min")
-    table = wide.copy()
-    for metric in METRICS:
+    wide = chosen.pivot_table(
+        index="language", columns="metric", values="value", aggfunc="mean", dropna=False
+    )
+    names = [*METRICS, "retrieval"]
+    table = wide.reindex(columns=names)
+    table.columns.name = None
+    if "null" in chosen.columns and chosen["null"].notna().any():
+        nulls = chosen.pivot_table(index="language", columns="metric", values="null")
+        for metric in names:
+            if metric in nulls.columns:
+                table[f"{metric}_null"] = nulls[metric]
+    for metric in names:
+        if f"{metric}{RAW_SUFFIX}" in wide.columns:
+            table[f"{metric}{RAW_SUFFIX}"] = wide[f"{metric}{RAW_SUFFIX}"]
+    ranks = table[list(COMPOSITE_METRICS)].rank(ascending=False, method="min")
+    for metric in COMPOSITE_METRICS:
         table[f"rank_{metric}"] = ranks[metric]
     table["mean_rank"] = ranks.mean(axis=1)
-    count = len(table)
-    percentile = (count - ranks) / (count - 1) if count > 1 else ranks * 0 + 1.0
-    table["score"] = percentile.mean(axis=1)
+    table["score"] = _percentile(ranks).mean(axis=1)
     table["overall_rank"] = table["mean_rank"].rank(method="min").astype(int)
+    if replicates:
+        _add_intervals(table, replicates, list(replicate_languages), level)
     mexa = metrics[metrics["metric"] == "mexa"]
     if not mexa.empty:
         best = mexa.loc[mexa.groupby("language")["value"].idxmax()].set_index("language")
@@ -72,8 +102,49 @@ def summarise(
     text_columns = [c for c in text.columns if c in (*TEXT_COLUMNS, "tokens_per_sentence")]
     table = table.merge(text[["language", *text_columns]], on="language", how="left")
     table = table.sort_values(["overall_rank", "language"], kind="stable").reset_index(drop=True)
-    first = ["overall_rank", "language", "name", "script", "score", "mean_rank"]
-    return table[first + [c for c in table.columns if c not in first]]
+    first = ["overall_rank", "rank_lo", "rank_hi", "language", "name", "script"]
+    first += ["score", "score_lo", "score_hi", "mean_rank"]
+    first = [c for c in first if c in table.columns]
+    rest = [c for c in table.columns if c not in first]
+    grouped = [c for m in names for c in _metric_columns(m) if c in rest]
+    return table[first + grouped + [c for c in rest if c not in grouped]]
+
+
+def _metric_columns(metric: str) -> list[str]:
+    return [metric, f"{metric}_lo", f"{metric}_hi", f"{metric}_null", f"{metric}{RAW_SUFFIX}"]
+
+
+def _percentile(ranks: pd.DataFrame) -> pd.DataFrame:
+    """Rank 1 → 1, last → 0 (per column; a single language scores 1)."""
+    count = len(ranks)
+    return (count - ranks) / (count - 1) if count > 1 else ranks * 0 + 1.0
+
+
+def _add_intervals(
+    table: pd.DataFrame,
+    replicates: Mapping[str, np.ndarray],
+    languages: list[str],
+    level: float,
+) -> None:
+    """``<metric>_lo/_hi``, ``score_lo/_hi`` and ``rank_lo/_hi`` from bootstrap replicates:
+    in every replicate the languages are re-ranked on each composite metric, so a rank's
+    interval reflects how the *others* move on the same resampled sentences too."""
+    order = [languages.index(lang) for lang in table.index]
+    for metric, samples in replicates.items():
+        if metric in table.columns and samples.shape[1] > 0:
+            lo, hi = percentile_interval(samples[order], level)
+            table[f"{metric}_lo"], table[f"{metric}_hi"] = lo, hi
+    composite = [replicates[m][order] for m in COMPOSITE_METRICS if m in replicates]
+    if len(composite) != len(COMPOSITE_METRICS) or composite[0].shape[1] == 0:
+        return
+    per_metric = [pd.DataFrame(s).rank(axis=0, ascending=False, method="min") for s in composite]
+    mean_rank = sum(per_metric[1:], per_metric[0]) / len(per_metric)
+    score = sum(_percentile(r) for r in per_metric[1:]) + _percentile(per_metric[0])
+    score = score / len(per_metric)
+    overall = mean_rank.rank(axis=0, method="min")
+    table["score_lo"], table["score_hi"] = percentile_interval(score.to_numpy(), level)
+    rank_lo, rank_hi = percentile_interval(overall.to_numpy(), level)
+    table["rank_lo"], table["rank_hi"] = np.floor(rank_lo), np.ceil(rank_hi)
 
 
 #: Text-side columns compared with the representation metrics (``tokens_per_sentence`` and
@@ -115,9 +186,20 @@ def written_summary(
     k = min(k, max(1, len(summary) // 2))
     parts = [
         f"**{model}**, {len(summary)} languages against {pivot}. "
-        f"Best represented (mean rank over {len(METRICS)} metrics): {names(summary.head(k))}. "
+        f"Best represented (mean rank over {len(COMPOSITE_METRICS)} metrics): "
+        f"{names(summary.head(k))}. "
         f"Worst: {names(summary.tail(k).iloc[::-1])}."
     ]
+    variants = raw_agreement(summary)
+    if not variants.empty:
+        listed = ", ".join(
+            f"{_label(str(m))} {rho:.2f}"
+            for m, rho in zip(variants["metric"], variants["rho"], strict=True)
+        )
+        parts.append(
+            "Normalised and raw states rank the languages alike where ρ between the two "
+            f"is near 1: {listed} (the `_raw` columns hold the raw values)."
+        )
     rep = spearman[spearman["metric_a"].isin(METRICS) & spearman["metric_b"].isin(METRICS)]
     rep = rep.dropna(subset=["rho"])
     if not rep.empty:
@@ -156,6 +238,36 @@ def written_summary(
                 f"{means['roman-pivot']:.2f} romanised."
             )
     return " ".join(parts)
+
+
+def raw_agreement(summary: pd.DataFrame) -> pd.DataFrame:
+    """Spearman ρ between each metric and its raw variant (``<metric>_raw``) over languages:
+    columns ``metric``, ``rho``, ``n``; empty when the run did not normalise."""
+    rows = []
+    for metric in METRICS:
+        raw = f"{metric}{RAW_SUFFIX}"
+        if metric in summary.columns and raw in summary.columns:
+            row = spearman_table(summary, [metric, raw]).iloc[0]
+            if not math.isnan(row["rho"]):
+                rows.append({"metric": metric, "rho": float(row["rho"]), "n": int(row["n"])})
+    return pd.DataFrame(rows, columns=["metric", "rho", "n"])
+
+
+def normalization_note(settings: dict[str, object]) -> str:
+    """One sentence for the report on how states were normalised (runs before the setting
+    existed were raw, or z-scored over all languages when ``standardize`` was set)."""
+    mode = settings.get("normalization") or ("all" if settings.get("standardize") else "raw")
+    notes = {
+        "raw": " States were not normalised (raw cosines, as in the papers).",
+        "pivot": " Every dimension was z-scored with the pivot's mean and spread at each layer "
+        "first, so a few massive dimensions do not decide the cosines; columns ending in "
+        "_raw hold the un-normalised values, _null the value of shuffled pairs, _lo/_hi "
+        "95 % bootstrap intervals over sentences.",
+        "massive": " The pivot's massive dimensions were zeroed first.",
+        "all": " Every dimension was z-scored over all languages of the run first (a "
+        "language's scores then depend on the other languages in the run).",
+    }
+    return notes.get(str(mode), f" Normalisation: {mode}.")
 
 
 def _label(metric: str) -> str:

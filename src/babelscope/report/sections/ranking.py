@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from babelscope.analyses.ranking.settings import METRIC_LABELS, METRICS
-from babelscope.analyses.ranking.summary import written_summary
+from babelscope.analyses.ranking.settings import COMPOSITE_METRICS, METRIC_LABELS, METRICS
+from babelscope.analyses.ranking.summary import normalization_note, written_summary
 from babelscope.runs import slug
 
 if TYPE_CHECKING:
@@ -25,10 +25,13 @@ if TYPE_CHECKING:
 
 _TABLE_COLUMNS = [
     "overall_rank",
+    "rank_lo",  # 95 % bootstrap interval of the rank (over sentences)
+    "rank_hi",
     "language",
     "name",
     "score",
     *METRICS,
+    "mexa_raw",  # MEXA of un-normalised states, where the run normalised them
     "retrieval",
     "token_premium",
     "bits_per_byte",
@@ -88,10 +91,11 @@ def add_rank_sections(
         )
     )
     overview.add_text(
-        f"{how}; the overall score is the mean percentile over the five metrics "
+        f"{how}; the overall score is the mean percentile over "
+        f"{', '.join(METRIC_LABELS[m] for m in COMPOSITE_METRICS)} "
         "(1 = first on every one). Raw cosines are inflated by anisotropy and massive "
         "activations, so compare languages within this model, not values across models."
-        + (" Dimensions were z-scored first." if result.settings.get("standardize") else "")
+        + normalization_note(result.settings)
     )
     overview.add_metrics(result.headline(), primary="best" if len(result.summary) else None)
     if not result.summary.empty:
