@@ -24,11 +24,15 @@ from babelscope.languages.attribution.collisions import (
     find_collisions,
 )
 from babelscope.languages.attribution.prefixes import (
+    ALPHABETIC_MIN_PREFIX_CHARS,
     DEFAULT_MIN_PREFIX_CHARS,
     LATIN_MIN_PREFIX_CHARS,
+    LOGOGRAPHIC_MIN_PREFIX_CHARS,
+    PREFIX_RULE_VERSION,
     PrefixIndex,
     PrefixMatch,
     PrefixRule,
+    is_logographic,
 )
 from babelscope.languages.attribution.soft import (
     OTHER,
@@ -41,9 +45,12 @@ from babelscope.languages.attribution.soft import (
 from babelscope.languages.attribution.vocabulary import BoundaryStyle, Vocabulary, detect_style
 
 __all__ = [
+    "ALPHABETIC_MIN_PREFIX_CHARS",
     "DEFAULT_MIN_PREFIX_CHARS",
     "LATIN_MIN_PREFIX_CHARS",
+    "LOGOGRAPHIC_MIN_PREFIX_CHARS",
     "OTHER",
+    "PREFIX_RULE_VERSION",
     "SINGLE_LANGUAGE_SCRIPTS",
     "SOFT_VERSION",
     "SOURCE_KEY",
@@ -61,6 +68,7 @@ __all__ = [
     "empty_sets",
     "filter_collisions",
     "find_collisions",
+    "is_logographic",
     "soft_cache_key",
     "soft_language_matrix",
     "tokenizer_hash",
