@@ -2,8 +2,8 @@
 
 * :class:`Vocabulary` — each token id as the bytes it writes, boundary marker detected.
 * :class:`PrefixIndex` — Wendler-style prefix token sets of a word (and synonyms).
-* :func:`find_collisions` / :func:`filter_collisions` — drop prompts whose target and
-  latent-language sets overlap.
+* :func:`disjoint_sets` — every pair of measured sets checked; shared ids go to a ``shared``
+  bucket. :func:`find_collisions` / :func:`filter_collisions` — the older target-only rule.
 * :func:`soft_language_matrix` / :func:`cached_soft_attribution` — P(language | token) over
   the whole vocabulary, cached per :func:`tokenizer_hash`.
 """
@@ -16,9 +16,12 @@ from babelscope.languages.attribution.cache import (
     tokenizer_hash,
 )
 from babelscope.languages.attribution.collisions import (
+    SHARED,
     SOURCE_KEY,
     CollisionReport,
+    DisjointSets,
     PromptTokenSets,
+    disjoint_sets,
     empty_sets,
     filter_collisions,
     find_collisions,
@@ -51,11 +54,13 @@ __all__ = [
     "LOGOGRAPHIC_MIN_PREFIX_CHARS",
     "OTHER",
     "PREFIX_RULE_VERSION",
+    "SHARED",
     "SINGLE_LANGUAGE_SCRIPTS",
     "SOFT_VERSION",
     "SOURCE_KEY",
     "BoundaryStyle",
     "CollisionReport",
+    "DisjointSets",
     "PrefixIndex",
     "PrefixMatch",
     "PrefixRule",
@@ -65,6 +70,7 @@ __all__ = [
     "Vocabulary",
     "cached_soft_attribution",
     "detect_style",
+    "disjoint_sets",
     "empty_sets",
     "filter_collisions",
     "find_collisions",
