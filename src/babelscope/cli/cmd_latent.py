@@ -29,6 +29,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--latent", default="", help="extra candidate latent languages, comma-separated"
     )
     parser.add_argument("--lexicon", help="CSV/TSV with concept, language, word[, synonyms]")
+    parser.add_argument(
+        "--overlap",
+        choices=["shared", "drop"],
+        default="shared",
+        help="tokens two measured languages share: count them in a 'shared' bucket (default) "
+        "or drop the prompt",
+    )
     parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
@@ -105,6 +112,7 @@ def execute(
         shots=args.shots,
         seed=args.seed,
         max_prompts=args.max_prompts,
+        overlap=getattr(args, "overlap", "shared"),
     )
     if generate:
         langs = view_languages or list(

@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 Z95 = 1.959963984540054
 
@@ -51,6 +50,8 @@ def pair_interval(pair_means: np.ndarray) -> tuple[float, float, float, int]:
     cross-pair average. Treating each pair's mean as one observation keeps the between-pair
     variance in the interval (with few pairs, t's wide quantiles say how little that is). One
     pair gives no interval (lower = upper = mean)."""
+    from scipy import stats as scipy_stats  # lazy: keeps `import babelscope` light
+
     n = int(pair_means.shape[0])
     mean = float(pair_means.mean()) if n else math.nan
     if n < 2:
