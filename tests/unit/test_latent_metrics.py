@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
@@ -42,10 +41,10 @@ def test_mass_is_the_sum_over_each_token_set_and_entropy_is_in_bits() -> None:
 
 def test_overlapping_source_and_english_sets_are_counted_once() -> None:
     """fra {nov, novembre} and eng {nov, November}: "nov" goes to shared, never to both."""
-    index_words = ["<unk>", "▁nov", "▁novembre", "▁November", "▁x"]
     from babelscope.languages.attribution import PrefixIndex, Vocabulary
 
-    index = PrefixIndex(Vocabulary.from_tokens(index_words, special_ids=[0]))
+    tokens = ["<unk>", "▁nov", "▁novembre", "▁November", "▁x", "▁xx"]
+    index = PrefixIndex(Vocabulary.from_tokens(tokens, special_ids=[0]))
     prompt = LatentPrompt(
         prompt_id=0,
         task="translation",
@@ -54,11 +53,8 @@ def test_overlapping_source_and_english_sets_are_counted_once() -> None:
         concept="november",
         query="novembre",
         text="t",
-        answers={"zho_Hans": ("x",), "fra_Latn": ("novembre",), "eng_Latn": ("november",)},
+        answers={"zho_Hans": ("xx",), "fra_Latn": ("novembre",), "eng_Latn": ("november",)},
     )
-    prompt = replace(prompt, answers={**prompt.answers, "zho_Hans": ("xx",)})
-    vocab_words = [*index_words, "▁xx"]
-    index = PrefixIndex(Vocabulary.from_tokens(vocab_words, special_ids=[0]))
     prepared = prepare([prompt], index)
     assert prepared.statuses == ["kept"]
     assert prepared.shared_between == ["fra_Latn/eng_Latn"]
@@ -133,7 +129,7 @@ def test_english_pivot_then_target_is_detected() -> None:
     assert call.crossover_layer == 7  # target stays ahead of English from layer 7 on
     assert call.window == (2, 6)  # L/4 = 2 up to the layer before the crossover
     assert call.peak_layers["eng_Latn"] == 5
-    assert call.reason.startswith("latent: eng_Latn lower bound 0.50")
+    assert call.reason.startswith("latent: eng_Latn lower bound 0.500")
 
 
 def test_mass_after_the_crossover_is_not_latent() -> None:
@@ -160,7 +156,7 @@ def test_latent_call_needs_the_lower_bound_to_reach_the_threshold() -> None:
     )
     assert call.latent == ()
     assert call.peaks["eng_Latn"] == pytest.approx(0.08)
-    assert "lower bound 0.02 < 0.05" in call.reason and call.reason.startswith("no call")
+    assert "lower bound 0.020 < 0.05" in call.reason and call.reason.startswith("no call")
     # the same curve with a tight interval is called
     tight = _call(
         {"zho_Hans": target, "eng_Latn": eng_mean},

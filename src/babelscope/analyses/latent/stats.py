@@ -152,7 +152,7 @@ def call_latent(
         reason = f"no call: {where} (the target takes over before layer L/4)"
     elif latent:
         parts = [
-            f"{c} lower bound {lower_peaks[c]:.2f} ≥ {SUBSTANTIAL} (mean {peaks[c]:.2f} at "
+            f"{c} lower bound {lower_peaks[c]:.3f} ≥ {SUBSTANTIAL} (mean {peaks[c]:.3f} at "
             f"{peak_layers[c]})"
             for c in latent
         ]
@@ -162,17 +162,17 @@ def call_latent(
         top = max(candidates, key=lambda c: peaks[c])
         if lower_peaks[best] >= SUBSTANTIAL:
             reason = (
-                f"no call: {best} lower bound {lower_peaks[best]:.2f} ≥ {SUBSTANTIAL} but its peak "
-                f"mean {peaks[best]:.2f} is under {RELATIVE} × {top}'s {peaks[top]:.2f}, whose "
-                f"lower bound {lower_peaks[top]:.2f} < {SUBSTANTIAL}, in {where}"
+                f"no call: {best} lower bound {lower_peaks[best]:.3f} ≥ {SUBSTANTIAL} but its peak "
+                f"mean {peaks[best]:.3f} is under {RELATIVE} × {top}'s {peaks[top]:.3f}, whose "
+                f"lower bound {lower_peaks[top]:.3f} < {SUBSTANTIAL}, in {where}"
             )
         elif peaks[best] >= SUBSTANTIAL:
             reason = (
-                f"no call: {best} peaks at mean {peaks[best]:.2f} but its lower bound "
-                f"{lower_peaks[best]:.2f} < {SUBSTANTIAL} in {where}"
+                f"no call: {best} peaks at mean {peaks[best]:.3f} but its lower bound "
+                f"{lower_peaks[best]:.3f} < {SUBSTANTIAL} in {where}"
             )
         else:
-            reason = f"no call: strongest candidate {best} peaks at {peaks[best]:.2f} in {where}"
+            reason = f"no call: strongest candidate {best} peaks at {peaks[best]:.3f} in {where}"
     return LatentCall(
         latent=latent,
         peaks=peaks,
