@@ -277,12 +277,20 @@ def test_frames_have_one_row_per_language_and_layer_with_intervals() -> None:
 def test_save_and_load_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from babelscope.runs import RunFolder
 
-    mass = np.random.default_rng(1).uniform(0, 0.3, size=(4, 3, 3)).astype(np.float32)
-    result = LatentResult(runs=[_run(mass)], models={"m": {"n_layers": 2}}, settings={"seed": 0})
+    rng = np.random.default_rng(1)
+    mass = rng.uniform(0, 0.3, size=(4, 3, 3)).astype(np.float32)
+    run = _run(mass)
+    run.shared = rng.uniform(0, 0.05, size=(4, 3)).astype(np.float32)
+    run.other = (1 - mass.sum(-1) - run.shared).astype(np.float32)
+    run.counts = {"n_shots_changed": 2, "n_dropped_shots": 1}
+    result = LatentResult(runs=[run], models={"m": {"n_layers": 2}}, settings={"seed": 0})
     result.save(RunFolder(tmp_path))
     back = LatentResult.load(tmp_path)
     pd.testing.assert_frame_equal(back.to_frame(), result.to_frame())
+    pd.testing.assert_frame_equal(back.summary_frame(), result.summary_frame())
     np.testing.assert_array_equal(back.runs[0].mass, mass)
+    np.testing.assert_array_equal(back.runs[0].shared, run.shared)
+    assert back.runs[0].counts == run.counts
     assert back.settings == {"seed": 0}
 
 
