@@ -57,9 +57,9 @@ def findings(result: LatentResult) -> list[str]:
                 f"before the crossover at layer {cross}" if cross is not None else "(no crossover)"
             )
             text.append(
-                f"across {n_pairs} translation pairs into non-English targets (mean of pair "
+                f"across {n_pairs} translation pair(s) into non-English targets (mean of pair "
                 f"means), English — absent from those prompts — peaks at {eng:.2f} (lower 95% "
-                f"bound over pairs {eng_lo:.2f}) {where}; the copied source word peaks at "
+                f"bound {eng_lo:.2f}) {where}; the copied source word peaks at "
                 f"{copy:.2f}. At the last layer P(target) is {final.get('target', np.nan):.2f}."
             )
             if shared >= SHARED_WARN:

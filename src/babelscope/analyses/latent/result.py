@@ -241,7 +241,10 @@ class LatentResult:
                     "shared_between": json.dumps(pair_counts),
                     "n_prompts": len(run.prompt_ids),
                     "n_built": len(statuses),
-                    "n_dropped_collision": int(statuses.str.startswith("dropped: overlap").sum()),
+                    # "collides" is how folders written before the shared bucket say it
+                    "n_dropped_collision": int(
+                        statuses.str.startswith(("dropped: overlap", "dropped: collides")).sum()
+                    ),
                     "n_dropped_empty": int(statuses.str.startswith("dropped: no prefix").sum()),
                     "n_shots_changed": run.counts.get("n_shots_changed", 0),
                     "n_dropped_shots": run.counts.get("n_dropped_shots", 0),
@@ -258,8 +261,9 @@ class LatentResult:
     def role_frame(self) -> pd.DataFrame:
         """Per model, subset and role, translation into non-English targets across pairs: the
         mean of the per-pair means per layer with a 95% t-interval over pairs (pairs, not
-        prompts, are the independent units; see :func:`stats.pair_interval`). Roles: target,
-        English (only pairs where it is absent from the prompt), copy, shared."""
+        prompts, are the independent units; see :func:`stats.pair_interval`); a role seen in
+        one pair only gets that pair's interval over prompts. Roles: target, English (only
+        pairs where it is absent from the prompt), copy, shared."""
         rows = []
         for model in dict.fromkeys(run.model for run in self.runs):
             runs = [
@@ -269,17 +273,22 @@ class LatentResult:
             ]
             for subset in SUBSETS:
                 for wanted in OVERVIEW_ROLES:
-                    curves, prompts = [], 0
-                    for r in runs:
-                        for name, values in r.series(subset).items():
-                            if role(name, r) == wanted and len(values):
-                                curves.append(values.mean(0))
-                                prompts += len(values)
-                    if not curves:
+                    samples = [
+                        values
+                        for r in runs
+                        for name, values in r.series(subset).items()
+                        if role(name, r) == wanted and len(values)
+                    ]
+                    if not samples:
                         continue
-                    stacked = np.stack(curves)  # [pairs, L]
+                    prompts = sum(len(v) for v in samples)
+                    stacked = np.stack([v.mean(0) for v in samples])  # [pairs, L]
                     for li, layer in enumerate(runs[0].layers):
-                        mean, lower, upper, n_pairs = pair_interval(stacked[:, li])
+                        if len(samples) == 1:  # one pair: its prompt-level interval
+                            mean, lower, upper, _ = mean_interval(samples[0][:, li])
+                            n_pairs = 1
+                        else:
+                            mean, lower, upper, n_pairs = pair_interval(stacked[:, li])
                         depth = layer / runs[0].n_layers
                         rows.append(
                             (
