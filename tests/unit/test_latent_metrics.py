@@ -375,3 +375,21 @@ def test_correct_subset_averages_only_correctly_answered_prompts() -> None:
     assert target.loc["correct", "n"] == 2
     summary = LatentResult(runs=[run]).summary_frame().iloc[0]
     assert summary.accuracy == 0.5 and summary.n_correct == 2
+
+
+def test_report_warns_next_to_the_overview_when_the_shared_bucket_is_large() -> None:
+    from babelscope.report.html import Report
+    from babelscope.report.sections.latent import add_latent_sections
+
+    mass = np.full((3, 3, 3), 0.1, dtype=np.float32)
+    small, large = _run(mass), _run(mass.copy())
+    small.shared = np.full((3, 3), 0.01, dtype=np.float32)
+    large.shared = np.full((3, 3), 0.2, dtype=np.float32)
+    html = {}
+    for name, run in (("small", small), ("large", large)):
+        report = Report("t")
+        add_latent_sections(report, LatentResult(runs=[run]))
+        html[name] = report.render()
+        assert LatentResult(runs=[run]).summary_frame().shared_large.item() == (name == "large")
+    assert "Caution: in 1 of 1 runs the shared bucket" in html["large"]
+    assert "Caution" not in html["small"]
