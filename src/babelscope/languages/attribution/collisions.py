@@ -1,4 +1,10 @@
-"""The collision rule: drop prompts whose target and latent-language token sets overlap.
+"""Overlapping token sets between measured languages.
+
+:func:`disjoint_sets` is the rule the latent analysis uses: every pair of measured sets is
+checked (source against English too, not only the target against the rest) and tokens held by
+two or more languages move to one ``shared`` bucket, so no probability is counted twice.
+
+The older collision rule below drops prompts whose target and latent-language sets overlap.
 
 When the target word and a latent-language word share prefix tokens (French "bus" and
 English "bus", or "▁bu" under both), probability on a shared token cannot be credited to
