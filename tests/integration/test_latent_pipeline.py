@@ -111,3 +111,24 @@ def test_source_english_overlap_goes_to_the_shared_bucket() -> None:
     )
     assert len(dropped.runs[0].prompt_ids) == 4
     assert dropped.summary_frame().n_dropped_collision.item() == 4
+
+
+def test_min_prefix_chars_measures_words_written_one_letter_a_token() -> None:
+    """The character-level tokenizer writes "ab" as a, b: under the 2-character rule the word
+    has no prefix token and the prompt is dropped; --min-prefix-chars 1 measures it."""
+    two = Lexicon(
+        {
+            f"c{i}": {"fra_Latn": [FRA[i]], "deu_Latn": [DEU[i] + "z"], "eng_Latn": [ENG[i]]}
+            for i in range(8)
+        },
+        version="tiny-two",
+    )
+    handle = wrap_model(build_tiny("llama"), tiny_tokenizer(), name="llama")
+    pair = Pair.make("translation", "fra_Latn", "deu_Latn")
+    strict = latent_language([handle], [pair], lexicon=two, shots=2, progress=False)
+    assert strict.summary_frame().n_dropped_empty.item() == 8
+    loose = latent_language(
+        [handle], [pair], lexicon=two, shots=2, min_prefix_chars=1, progress=False
+    )
+    assert len(loose.runs[0].prompt_ids) == 8
+    assert loose.settings["prefix_rule"]["min_prefix_chars"] == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +82,7 @@ def latent_language(
     seed: int = 0,
     max_prompts: int | None = None,
     overlap: str = "shared",
+    min_prefix_chars: int | None = None,
     batch_size: int = 8,
     progress: bool = True,
 ) -> LatentResult:
@@ -91,6 +92,8 @@ def latent_language(
     Models may be specs (loaded one at a time, so memory holds one model) or handles. A user
     ``lexicon`` file is merged over the built-in CLDR lexicon. Tokens two measured languages
     share go to a ``shared`` bucket (``overlap="shared"``) or drop the prompt (``"drop"``).
+    ``min_prefix_chars`` overrides the per-script minimum prefix length (see
+    ``languages.attribution.prefixes``).
     Prompts are built per model: shots never start with the answer's first token under that
     model's tokenizer.
     """
@@ -98,13 +101,16 @@ def latent_language(
     from babelscope.models.loader import load_model
 
     mode = check_overlap(overlap)
+    # None: the per-script rule (2 characters, 1 for Han and Hangul syllables). 1 measures
+    # tokenizers that write Cyrillic or kana one letter at a time, at the cost of inflation.
+    rule = replace(DEFAULT_RULE, min_prefix_chars=min_prefix_chars)
     lex = resolve_lexicon(lexicon)
     runs: list[PairRun] = []
     provenance = {}
     for spec in models:
         handle = spec if isinstance(spec, ModelHandle) else load_model(spec, progress=progress)
         provenance[handle.name] = handle.provenance()
-        index = prefix_index(handle.tokenizer)
+        index = prefix_index(handle.tokenizer, rule)
         for number, pair in enumerate(pairs, 1):
             start = time.perf_counter()
             # Prompts depend on the tokenizer: shots may not start with the answer's first token.
@@ -149,7 +155,7 @@ def latent_language(
         "max_prompts": max_prompts,
         "lexicon_version": lex.version,
         "lexicon_sha256": lex.fingerprint(),
-        "prefix_rule": vars(DEFAULT_RULE),
+        "prefix_rule": vars(rule),
         "prefix_rule_version": PREFIX_RULE_VERSION,
         "overlap": mode,
         "accuracy": "final top-1 = first token of the target word or a listed synonym",
@@ -172,7 +178,7 @@ def _run_pair(
     progress: bool,
 ) -> PairRun:
     prompts = built.prompts
-    prepared = prepare(prompts, index, overlap=overlap)
+    prepared = prepare(prompts, index, rule=index.rule, overlap=overlap)
     languages = pair.measured(latent)
     frame = pd.DataFrame([p.to_row() for p in prompts])
     frame["status"] = prepared.statuses
