@@ -61,6 +61,7 @@ def main() -> None:
     lexicon, index = builtin_lexicon(), prefix_index(handle.tokenizer)
     texts: list[str] = []
     ids: list[dict[str, list[int]]] = []
+    answers: list[list[int]] = []
     for source, target in PAIRS:
         pair = Pair.make("translation", source, target)
         prepared = prepare(
@@ -76,18 +77,20 @@ def main() -> None:
         for prompt, sets in zip(prepared.prompts, prepared.token_ids, strict=True):
             texts.append(prompt.text)
             # same column order for every prompt: target, source, English
+            # the sets are disjoint (shared tokens are in sets["shared"]), as measure() requires
             ids.append(
                 {"target": sets[target], "source": sets[source], "English": sets["eng_Latn"]}
             )
-    texts, ids = texts[: args.prompts], ids[: args.prompts]
+            answers.append(sets[target][:1])
+    texts, ids, answers = texts[: args.prompts], ids[: args.prompts], answers[: args.prompts]
     languages = ["target", "source", "English"]
     print(
         f"latent-lens bench: {args.model}, {len(texts)} translation prompts "
         f"({', '.join(f'{s}→{t}' for s, t in PAIRS)}), all {handle.n_layers + 1} layers; "
         f"{machine()}"
     )
-    measure(handle, texts[:4], ids[:4], languages)  # warm-up
-    t_ours, ours = timed(lambda: measure(handle, texts, ids, languages).mass)
+    measure(handle, texts[:4], ids[:4], languages, answer_ids=answers[:4])  # warm-up
+    t_ours, ours = timed(lambda: measure(handle, texts, ids, languages, answer_ids=answers).mass)
     t_nn, theirs = timed(lambda: nnsight_lens(handle, texts, ids, languages))
     diff = (ours - theirs).abs().max().item()
     show(

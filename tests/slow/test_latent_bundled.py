@@ -50,6 +50,8 @@ def test_run_folder_is_complete_and_loads_back(run_folder: Path) -> None:
         "source",
         "target",
         "language",
+        "role",
+        "subset",
         "layer",
         "mean",
         "lower",
@@ -62,7 +64,7 @@ def test_run_folder_is_complete_and_loads_back(run_folder: Path) -> None:
 
 def test_repetition_is_answered_in_the_target_language(run_folder: Path) -> None:
     frame = pd.read_parquet(run_folder / "latent.parquet")
-    rep = frame[(frame.task == "repetition") & (frame.layer == 30)]
+    rep = frame[(frame.task == "repetition") & (frame.layer == 30) & (frame.subset == "all")]
     # Copying a Chinese word: the last layer puts most of its mass on the Chinese word.
     zho = rep[rep.language == "zho_Hans"]["mean"].item()
     eng = rep[rep.language == "eng_Latn"]["mean"].item()

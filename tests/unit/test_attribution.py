@@ -233,21 +233,24 @@ def test_boundary_switches(sp_index: PrefixIndex) -> None:
 
 
 def test_chinese_in_byte_fallback_vocabulary(sp_index: PrefixIndex) -> None:
-    assert sp_index.ids("书") == sp_ids("<0xE4>", "书", "▁书")
-    # a character with no token of its own still gets its first-byte token
-    assert sp_index.ids("犭") == sp_ids("<0xE7>")
-    no_partial = PrefixRule(partial_bytes=False)
-    assert sp_index.ids("书", rule=no_partial) == sp_ids("书", "▁书")
+    # <0xE4> opens four thousand Han characters: a bare lead byte never counts
+    assert sp_index.ids("书") == sp_ids("书", "▁书")
+    assert sp_index.ids("犭") == frozenset()
+    assert sp_index.ids("书", rule=PrefixRule(min_prefix_chars=0)) == sp_ids("<0xE4>", "书", "▁书")
 
 
-def test_cyrillic_single_letter_counts(sp_index: PrefixIndex) -> None:
-    assert sp_index.ids("книга") == sp_ids("<0xD0>", "к", "▁к", "▁книга")
+def test_cyrillic_single_letter_and_lead_byte_do_not_count(sp_index: PrefixIndex) -> None:
+    assert sp_index.ids("книга") == sp_ids("▁книга")
+    # one-letter words are whole words: the letter counts, its lead byte does not
+    assert sp_index.ids("к") == sp_ids("к", "▁к")
 
 
 def test_chinese_in_byte_level_vocabulary(bl_vocab: Vocabulary) -> None:
     index = PrefixIndex(bl_vocab)
-    expected = {bl_id(b"\xe4"), bl_id("书".encode()[:2]), bl_id("书"), bl_id(" 书")}
+    # the two-byte partial narrows 书 to 64 characters and counts; the bare lead byte does not
+    expected = {bl_id("书".encode()[:2]), bl_id("书"), bl_id(" 书")}
     assert index.ids("书") == frozenset(expected)
+    assert bl_id(b"\xe4") not in index.ids("书")
     assert bl_id("书".encode()[1:]) not in index.ids("书")
 
 
@@ -277,7 +280,7 @@ def test_case_variants(sp_index: PrefixIndex) -> None:
 
 
 def test_matches_describe_each_prefix(sp_index: PrefixIndex) -> None:
-    matches = {m.token_id: m for m in sp_index.matches("书")}
+    matches = {m.token_id: m for m in sp_index.matches("书", rule=PrefixRule(min_prefix_chars=0))}
     assert matches[sp_id("<0xE4>")].partial
     assert matches[sp_id("▁书")].boundary
     assert matches[sp_id("书")].whole_word
@@ -287,6 +290,78 @@ def test_special_and_empty_tokens_never_match(sp_index: PrefixIndex) -> None:
     assert sp_index.ids("<unk>") == frozenset()
     assert sp_id("▁") not in sp_index.ids("livre", rule=PrefixRule(min_prefix_chars=0))
     assert sp_index.ids("  ") == frozenset()
+
+
+# One hand-made SentencePiece vocabulary per script family: the word, its one-character
+# prefix, its two-character prefix, and the byte-fallback tokens of its first character.
+SCRIPT_WORDS = {
+    "Latn": "livre",
+    "Cyrl": "книга",
+    "Grek": "βιβλίο",
+    "Armn": "գիրք",
+    "Geor": "წიგნი",
+    "Arab": "كتاب",
+    "Hebr": "ספר",
+    "Deva": "किताब",
+    "Beng": "বই",
+    "Taml": "புத்தகம்",
+    "Thai": "หนังสือ",
+    "Ethi": "መጽሐፍ",
+    "Kana": "ほんや",
+    "Hang": "책방",
+    "Hani": "书本",
+}
+
+
+def _script_vocab(word: str) -> tuple[Vocabulary, dict[str, int]]:
+    lead = word.encode()[:1]
+    tokens = [
+        "<unk>",
+        *SP_BYTES,
+        "▁" + word[:1],
+        word[:1],
+        "▁" + word[:2],
+        "▁" + word,
+        "▁xy",
+    ]
+    vocab = Vocabulary.from_tokens(tokens, special_ids=[0])
+    names = {
+        "one": tokens.index("▁" + word[:1]),
+        "one_bare": tokens.index(word[:1]),
+        "two": tokens.index("▁" + word[:2]),
+        "whole": tokens.index("▁" + word),
+        "lead": tokens.index(f"<0x{lead[0]:02X}>"),
+    }
+    return vocab, names
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPT_WORDS))
+def test_prefix_rule_per_script_family(script: str) -> None:
+    """One-character prefixes count only for Han and Hangul syllables; lead bytes never."""
+    word = SCRIPT_WORDS[script]
+    vocab, t = _script_vocab(word)
+    got = PrefixIndex(vocab).ids(word)
+    assert {t["two"], t["whole"]} <= got
+    assert t["lead"] not in got or word.isascii()  # an ASCII "byte" is a whole letter
+    one_char = {t["one"], t["one_bare"]}
+    if script in ("Hani", "Hang"):
+        assert one_char <= got
+    else:
+        assert not one_char & got, script
+    # the single character as a whole word always counts (but not its lead byte)
+    single = PrefixIndex(vocab).ids(word[:1])
+    assert one_char <= single
+    assert word.isascii() or t["lead"] not in single
+
+
+def test_hangul_jamo_is_alphabetic_but_syllables_are_not() -> None:
+    from babelscope.languages.attribution import is_logographic
+
+    syllable, jamo = "\uccb5", "\u110e"  # 책 (precomposed) and ᄎ (a conjoining letter)
+    assert is_logographic(syllable) and is_logographic("书")
+    assert not is_logographic(jamo) and not is_logographic("ほ") and not is_logographic("к")
+    assert PrefixRule().min_chars_for(jamo + "\u1162") == 2
+    assert PrefixRule().min_chars_for(syllable) == 1
 
 
 # ----------------------------------------------------------------------------- collisions

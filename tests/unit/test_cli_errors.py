@@ -64,6 +64,10 @@ def test_debug_shows_the_traceback() -> None:
         (["latent", "--model", "smollm2-135m", "--task", "poetry", "--target", "fr"], "cloze"),
         (["latent", "--model", "smollm2-135m"], "--target"),
         (["latent", "--source", "fr", "--target", "zh"], "--model"),
+        (
+            ["latent", "--model", "smollm2-135m", "--target", "fr", "--min-prefix-chars", "0"],
+            "--min-prefix-chars",
+        ),
     ],
 )
 def test_latent_rejects_bad_input_before_loading(

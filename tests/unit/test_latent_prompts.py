@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from babelscope.analyses.latent.prompts import build_prompts
+from babelscope.analyses.latent.prompts import build_prompt_set, build_prompts
 from babelscope.data.lexicon import Lexicon
 from babelscope.errors import DataError
 
@@ -61,3 +61,47 @@ def test_too_few_shared_concepts_is_a_clear_error(lexicon: Lexicon) -> None:
         build_prompts(
             lexicon, task="translation", source="fra_Latn", target="zho_Hans", measured=["yor_Latn"]
         )
+
+
+def _first_two(word: str) -> str:
+    """A stand-in tokenizer whose first token is the word's first two characters."""
+    return word[:2]
+
+
+def test_shots_never_share_a_first_token_with_the_answer(lexicon: Lexicon) -> None:
+    kwargs = dict(task="translation", source="fr", target="zh", measured=[], shots=3)
+    free = build_prompt_set(lexicon, **kwargs)  # type: ignore[arg-type]
+    ruled = build_prompt_set(lexicon, first_token=_first_two, **kwargs)  # type: ignore[arg-type]
+    assert ruled.n_dropped_shots == 0
+    for prompt in ruled.prompts:
+        answer = prompt.answers["zho_Hans"][0]
+        shot_words = [line.rsplit('"', 2)[-2] for line in prompt.text.split("\n")[:-1]]
+        assert len(shot_words) == 3
+        assert all(w[:2] != answer[:2] for w in shot_words), (answer, shot_words)
+    clashes = sum(
+        any(
+            line.rsplit('"', 2)[-2][:2] == p.answers["zho_Hans"][0][:2]
+            for line in p.text.split("\n")[:-1]
+        )
+        for p in free.prompts
+    )
+    assert clashes > 0  # without the rule 星期一 does appear before 星期二
+    assert ruled.n_shots_changed >= clashes
+    # same random stream: prompts without a clash keep their shots
+    same = sum(a.text == b.text for a, b in zip(free.prompts, ruled.prompts, strict=True))
+    assert same == len(free.prompts) - ruled.n_shots_changed
+
+
+def test_prompts_without_enough_eligible_shots_are_dropped_and_counted(lexicon: Lexicon) -> None:
+    # 8 concepts, 3 of them weekdays sharing 星期: a weekday answer has 5 eligible shots
+    built = build_prompt_set(
+        lexicon,
+        task="translation",
+        source="fr",
+        target="zh",
+        measured=[],
+        shots=6,
+        first_token=_first_two,
+    )
+    assert sorted(built.dropped_concepts) == ["monday", "tuesday", "wednesday"]
+    assert built.n_dropped_shots == 3 and len(built.prompts) == 5

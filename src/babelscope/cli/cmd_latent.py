@@ -30,6 +30,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--latent", default="", help="extra candidate latent languages, comma-separated"
     )
     add_words_options(parser)
+    parser.add_argument(
+        "--overlap",
+        choices=["shared", "drop"],
+        default="shared",
+        help="tokens two measured languages share: count them in a 'shared' bucket (default) "
+        "or drop the prompt",
+    )
+    parser.add_argument(
+        "--min-prefix-chars",
+        type=int,
+        default=None,
+        metavar="N",
+        help="minimum prefix length in characters for every script (default: 2, and 1 for Han "
+        "and Hangul syllables); 1 measures tokenizers that write Cyrillic one letter a token",
+    )
     parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
@@ -70,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.model:
         raise ConfigError("no model given", fix="pass --model gemma-3-270m (repeatable)")
+    if args.min_prefix_chars is not None and args.min_prefix_chars < 1:
+        raise ConfigError("--min-prefix-chars must be ≥ 1", fix="e.g. --min-prefix-chars 1")
     if args.shots < 1 or (args.max_prompts is not None and args.max_prompts < 1):
         raise ConfigError("--shots and --max-prompts must be ≥ 1", fix="e.g. --shots 4")
     pairs = parse_pairs(args)
@@ -116,6 +133,8 @@ def execute(
         shots=args.shots,
         seed=args.seed,
         max_prompts=args.max_prompts,
+        overlap=getattr(args, "overlap", "shared"),
+        min_prefix_chars=getattr(args, "min_prefix_chars", None),
     )
     if generate:
         langs = view_languages or list(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,11 +14,24 @@ import numpy as np
 import pandas as pd
 
 from babelscope.analyses.latent.measure import measure
-from babelscope.analyses.latent.prompts import LatentPrompt, build_prompts, check_task
+from babelscope.analyses.latent.prompts import (
+    PromptSet,
+    build_prompt_set,
+    check_task,
+    display_name,
+)
 from babelscope.analyses.latent.result import ENGLISH, LatentResult, PairRun
-from babelscope.analyses.latent.token_sets import DEFAULT_RULE, prefix_index, prepare
+from babelscope.analyses.latent.token_sets import (
+    DEFAULT_RULE,
+    check_overlap,
+    first_token_id,
+    first_token_ids,
+    prefix_index,
+    prepare,
+)
 from babelscope.data.lexicon import Lexicon
 from babelscope.data.word_sets import WORD_SETS, combine_words, lexicon_for_task, load_word_set
+from babelscope.languages.attribution import PREFIX_RULE_VERSION
 from babelscope.languages.registry import resolve_language
 
 if TYPE_CHECKING:
@@ -41,7 +55,9 @@ class Pair:
         return cls(kind, src, tgt)
 
     def measured(self, latent: Sequence[str]) -> list[str]:
-        """Target first, then source, English and any extra candidate latent languages."""
+        """Target first, then source, English and any extra candidate latent languages. Only
+        those that are neither source nor target are latent candidates (absent from the
+        prompt); the source is measured as the copy signal."""
         extra = [resolve_language(code).code for code in latent]
         return list(dict.fromkeys([self.target, self.source, ENGLISH, *extra]))
 
@@ -66,6 +82,8 @@ def latent_language(
     shots: int = 4,
     seed: int = 0,
     max_prompts: int | None = None,
+    overlap: str = "shared",
+    min_prefix_chars: int | None = None,
     batch_size: int = 8,
     progress: bool = True,
 ) -> LatentResult:
@@ -75,39 +93,50 @@ def latent_language(
     Models may be specs (loaded one at a time, so memory holds one model) or handles. A user
     ``lexicon`` file is merged over the ``nouns`` word set; ``"calendar"`` picks the CLDR
     calendar/unit words. Cloze pairs always get ordered concepts (:func:`lexicon_for_task`).
+    Tokens two measured languages
+    share go to a ``shared`` bucket (``overlap="shared"``) or drop the prompt (``"drop"``).
+    ``min_prefix_chars`` overrides the per-script minimum prefix length (see
+    ``languages.attribution.prefixes``).
+    Prompts are built per model: shots never start with the answer's first token under that
+    model's tokenizer.
     """
     from babelscope.models.handle import ModelHandle
     from babelscope.models.loader import load_model
 
+    mode = check_overlap(overlap)
+    # None: the per-script rule (2 characters, 1 for Han and Hangul syllables). 1 measures
+    # tokenizers that write Cyrillic or kana one letter at a time, at the cost of inflation.
+    rule = replace(DEFAULT_RULE, min_prefix_chars=min_prefix_chars)
     lex = resolve_lexicon(lexicon)
-    built = {
-        pair: build_prompts(
-            lexicon_for_task(lex, pair.task),
-            task=pair.task,
-            source=pair.source,
-            target=pair.target,
-            measured=pair.measured(latent),
-            shots=shots,
-            seed=seed,
-            max_prompts=max_prompts,
-        )
-        for pair in pairs
-    }
     runs: list[PairRun] = []
     provenance = {}
     for spec in models:
         handle = spec if isinstance(spec, ModelHandle) else load_model(spec, progress=progress)
         provenance[handle.name] = handle.provenance()
-        index = prefix_index(handle.tokenizer)
+        index = prefix_index(handle.tokenizer, rule)
         for number, pair in enumerate(pairs, 1):
             start = time.perf_counter()
+            # Prompts depend on the tokenizer: shots may not start with the answer's first token.
+            context = f'{display_name(resolve_language(pair.target))}: "'
+            built = build_prompt_set(
+                lexicon_for_task(lex, pair.task),
+                task=pair.task,
+                source=pair.source,
+                target=pair.target,
+                measured=pair.measured(latent),
+                shots=shots,
+                seed=seed,
+                max_prompts=max_prompts,
+                first_token=partial(first_token_id, handle.tokenizer, context),
+            )
             runs.append(
                 _run_pair(
                     handle,
                     pair,
-                    built[pair],
+                    built,
                     index,
                     latent=latent,
+                    overlap=mode,
                     batch_size=batch_size,
                     progress=progress,
                 )
@@ -130,7 +159,11 @@ def latent_language(
         "lexicon_version": lex.version,
         "lexicon_sha256": lex.fingerprint(),
         "lexicon_by_task": {p.task: lexicon_for_task(lex, p.task).version for p in pairs},
-        "prefix_rule": vars(DEFAULT_RULE),
+        "prefix_rule": vars(rule),
+        "prefix_rule_version": PREFIX_RULE_VERSION,
+        "overlap": mode,
+        "accuracy": "final top-1 = first token of the target word or a listed synonym",
+        "intervals": "prompts: normal 95%; across pairs: Student-t 95% over pair means",
         "position": "last prompt token",
         "lens": "logit lens (final norm + unembedding)",
     }
@@ -140,43 +173,49 @@ def latent_language(
 def _run_pair(
     handle: ModelHandle,
     pair: Pair,
-    prompts: list[LatentPrompt],
+    built: PromptSet,
     index: PrefixIndex,
     *,
     latent: Sequence[str],
+    overlap: str,
     batch_size: int,
     progress: bool,
 ) -> PairRun:
-    prepared = prepare(prompts, index)
+    prompts = built.prompts
+    prepared = prepare(prompts, index, rule=index.rule, overlap=overlap)
     languages = pair.measured(latent)
     frame = pd.DataFrame([p.to_row() for p in prompts])
-    frame["status"] = [prepared.status(i) for i in range(len(prompts))]
+    frame["status"] = prepared.statuses
+    frame["shared_between"] = prepared.shared_between
     frame["n_target_tokens"] = [
         len(ids[p.target]) for p, ids in zip(prompts, prepared.all_token_ids, strict=True)
     ]
+    # Strict accuracy: the first token of the target word (or a listed synonym) in context.
+    answers = [
+        first_token_ids(handle.tokenizer, p.text, p.answers[p.target]) for p in prepared.prompts
+    ]
     n_layers = handle.n_layers
+    layers = list(range(n_layers + 1))
+    empty = np.zeros((0, len(layers)), dtype=np.float32)
+    mass = np.zeros((0, len(layers), len(languages)), dtype=np.float32)
+    shared, other, entropy = empty, empty, empty
+    correct = np.zeros(0, dtype=bool)
     if prepared.prompts:
         result = measure(
             handle,
             [p.text for p in prepared.prompts],
             prepared.token_ids,
             languages,
+            answer_ids=answers,
             batch_size=batch_size,
             progress=progress,
         )
-        mass = result.mass.numpy()
-        entropy = result.entropy_bits.numpy()
-        correct = result.correct.numpy()
-        layers = result.layers
-    else:
-        layers = list(range(n_layers + 1))
-        mass = np.zeros((0, len(layers), len(languages)), dtype=np.float32)
-        entropy = np.zeros((0, len(layers)), dtype=np.float32)
-        correct = np.zeros(0, dtype=bool)
-    frame["correct"] = None
+        mass, shared = result.mass.numpy(), result.shared.numpy()
+        other, entropy = result.other.numpy(), result.entropy_bits.numpy()
+        correct, layers = result.correct.numpy(), result.layers
     kept_ids = [p.prompt_id for p in prepared.prompts]
-    for pid, ok in zip(kept_ids, correct, strict=True):
-        frame.loc[frame.prompt_id == pid, "correct"] = bool(ok)
+    by_id = dict(zip(kept_ids, correct.tolist(), strict=True))
+    frame["correct"] = [by_id.get(pid) for pid in frame.prompt_id] if len(frame) else []
     return PairRun(
         model=handle.name,
         task=pair.task,
@@ -191,4 +230,10 @@ def _run_pair(
         correct=correct,
         prompt_ids=kept_ids,
         prompts=frame,
+        shared=shared,
+        other=other,
+        counts={
+            "n_shots_changed": built.n_shots_changed,
+            "n_dropped_shots": built.n_dropped_shots,
+        },
     )

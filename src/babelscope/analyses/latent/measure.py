@@ -1,15 +1,20 @@
 """Run the logit lens at each prompt's last position and measure per layer how much
-probability lands on each language's token set, plus the entropy."""
+probability lands on each language's token set, on the ``shared`` bucket and on the rest of
+the vocabulary (``other``), plus the entropy.
+
+The sets must be disjoint (``token_sets.prepare`` makes them so): then masses + shared + other
+is the total probability, 1 up to float rounding, and no token is counted twice."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 
+from babelscope.languages.attribution import SHARED
 from babelscope.lens.logit_lens import LensBatch, reduce_last_position_lens
 
 if TYPE_CHECKING:
@@ -20,41 +25,57 @@ if TYPE_CHECKING:
 class Measurement:
     """Per-prompt, per-layer numbers for one batch of prompts.
 
-    ``mass[n, l, m]``: lens probability on language ``languages[m]``'s token set;
-    ``entropy_bits[n, l]``; ``correct[n]``: the final layer's top-1 token is in the target set.
+    ``mass[n, l, m]``: lens probability on language ``languages[m]``'s own tokens;
+    ``shared[n, l]``: on tokens two or more languages share; ``other[n, l]``: on every other
+    token; ``entropy_bits[n, l]``; ``correct[n]``: the final layer's top-1 token is one of the
+    prompt's answer ids (the first token of the target word or a listed synonym).
     """
 
     layers: list[int]
     languages: list[str]
     mass: torch.Tensor  # [N, L, M]
+    shared: torch.Tensor  # [N, L]
+    other: torch.Tensor  # [N, L]
     entropy_bits: torch.Tensor  # [N, L]
     correct: torch.Tensor  # [N] bool
     vocab_size: int
 
 
 class _SetMass:
-    """Reducer for :func:`reduce_last_position_lens`: packs ``[B, L, M + 2]`` = the M language
-    masses, the entropy in bits, and the final-layer correctness (repeated over layers)."""
+    """Reducer for :func:`reduce_last_position_lens`: packs ``[B, L, M + 4]`` = the M language
+    masses, the shared mass, the other mass, the entropy in bits, and the final-layer
+    correctness (repeated over layers)."""
 
-    def __init__(self, token_ids: Sequence[dict[str, list[int]]], languages: list[str]) -> None:
+    def __init__(
+        self,
+        token_ids: Sequence[dict[str, list[int]]],
+        languages: list[str],
+        answer_ids: Sequence[Iterable[int]],
+    ) -> None:
         self.languages = languages
-        self.ids = [
-            [torch.tensor(row.get(lang, []), dtype=torch.long) for lang in languages]
-            for row in token_ids
-        ]
+        self.ids = []
+        for row in token_ids:
+            sets = [row.get(lang, []) for lang in [*languages, SHARED]]
+            if sum(len(set(ids)) for ids in sets) != len(set().union(*map(set, sets))):
+                raise ValueError("measured token sets overlap: make them disjoint first")
+            self.ids.append([torch.tensor(ids, dtype=torch.long) for ids in sets])
+        self.answers = [torch.tensor(sorted(ids), dtype=torch.long) for ids in answer_ids]
 
     def __call__(self, batch: LensBatch) -> torch.Tensor:
         log_probs = batch.log_probs  # [B, L, V]
         probs = log_probs.exp()
         n_layers = log_probs.shape[1]
-        out = torch.zeros(len(batch.indices), n_layers, len(self.languages) + 2)
+        width = len(self.languages)
+        out = torch.zeros(len(batch.indices), n_layers, width + 4)
+        total = probs.double().sum(-1)  # [B, L]
         for row, index in enumerate(batch.indices):
-            for m, ids in enumerate(self.ids[index]):
+            for m, ids in enumerate(self.ids[index]):  # languages, then shared
                 if ids.numel():
-                    out[row, :, m] = probs[row][:, ids].sum(-1)
-            target_ids = self.ids[index][0]
+                    out[row, :, m] = probs[row][:, ids].double().sum(-1).float()
+            covered = out[row, :, : width + 1].double().sum(-1)
+            out[row, :, width + 1] = (total[row] - covered).clamp(min=0).float()
             top = int(log_probs[row, -1].argmax())
-            out[row, :, -1] = float(bool((target_ids == top).any()))
+            out[row, :, -1] = float(bool((self.answers[index] == top).any()))
         entropy = -(probs * log_probs).nansum(-1) / math.log(2)  # [B, L]
         out[:, :, -2] = entropy.clamp(min=0)
         return out
@@ -66,20 +87,22 @@ def measure(
     token_ids: Sequence[dict[str, list[int]]],
     languages: list[str],
     *,
+    answer_ids: Sequence[Iterable[int]],
     layers: str | list[int] | None = None,
     batch_size: int = 8,
     progress: bool = False,
 ) -> Measurement:
-    """Lens masses for every prompt. ``languages[0]`` must be the target (its set decides
-    correctness). The last selected layer should be the model's last block for ``correct``
-    to mean "the model's own answer"."""
+    """Lens masses for every prompt: ``token_ids[n]`` maps each language (and ``"shared"``)
+    to disjoint ids; ``answer_ids[n]`` are the ids that count as a correct final answer. The
+    last selected layer should be the model's last block for ``correct`` to mean "the model's
+    own answer"."""
     from babelscope.capture.sites import resolve_layers
 
     wanted = resolve_layers(layers, handle.n_layers)
     packed = reduce_last_position_lens(
         handle,
         texts,
-        _SetMass(token_ids, languages),
+        _SetMass(token_ids, languages, answer_ids),
         layers=wanted,
         batch_size=batch_size,
         progress=progress,
@@ -88,6 +111,8 @@ def measure(
         layers=wanted,
         languages=languages,
         mass=packed[:, :, : len(languages)],
+        shared=packed[:, :, len(languages)],
+        other=packed[:, :, len(languages) + 1],
         entropy_bits=packed[:, :, -2],
         correct=packed[:, 0, -1].bool(),
         vocab_size=handle.vocab_size,

@@ -8,6 +8,13 @@
   needs sentences we cannot ship; this one needs only the lexicon and still asks for a word the
   prompt does not contain.
 
+Shots never share a first token with the answer: with ``first_token`` given (the model's
+tokenizer, through ``token_sets.first_token_id``), a shot whose target word starts with the
+same token as any answer word is skipped — after ``星期一`` the model could "answer" ``星期二``
+by copying ``星期``. Each prompt draws a fixed-length random order of the other items and takes
+the first eligible ones, so the random stream is the same with or without the rule; prompts
+whose shots changed are counted, and prompts with too few eligible shots are dropped.
+
 Everything is deterministic given the seed (a stable hash of the pair, not Python's ``hash``).
 """
 
@@ -15,8 +22,8 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Literal, get_args
 
 from babelscope.data._lexicon_cldr import DAYS, MONTHS
@@ -62,6 +69,19 @@ def check_task(task: str) -> Task:
     return task  # type: ignore[return-value]
 
 
+@dataclass
+class PromptSet:
+    """Prompts of one pair and what the shot rule did to them."""
+
+    prompts: list[LatentPrompt]
+    n_shots_changed: int = 0  # prompts whose first-drawn shots included a first-token clash
+    dropped_concepts: list[str] = field(default_factory=list)  # too few eligible shots
+
+    @property
+    def n_dropped_shots(self) -> int:
+        return len(self.dropped_concepts)
+
+
 def build_prompts(
     lexicon: Lexicon,
     *,
@@ -72,9 +92,40 @@ def build_prompts(
     shots: int = 4,
     seed: int = 0,
     max_prompts: int | None = None,
+    first_token: Callable[[str], Hashable] | None = None,
 ) -> list[LatentPrompt]:
     """Prompts for one (task, source, target) pair over every concept the lexicon has in the
-    source, the target and all ``measured`` languages (FLORES codes)."""
+    source, the target and all ``measured`` languages (FLORES codes); see
+    :func:`build_prompt_set` for ``first_token``."""
+    return build_prompt_set(
+        lexicon,
+        task=task,
+        source=source,
+        target=target,
+        measured=measured,
+        shots=shots,
+        seed=seed,
+        max_prompts=max_prompts,
+        first_token=first_token,
+    ).prompts
+
+
+def build_prompt_set(
+    lexicon: Lexicon,
+    *,
+    task: str,
+    source: str,
+    target: str,
+    measured: Sequence[str],
+    shots: int = 4,
+    seed: int = 0,
+    max_prompts: int | None = None,
+    first_token: Callable[[str], Hashable] | None = None,
+) -> PromptSet:
+    """Like :func:`build_prompts`, with the shot rule's counts. ``first_token(word)`` gives
+    the first token the model would write for a target-language word; shots whose target word
+    starts with the same token as one of the answer's words are skipped. Prompt ids stay those
+    of the unconstrained order, so a dropped prompt leaves a gap."""
     kind = check_task(task)
     src, tgt = resolve_language(source), resolve_language(target)
     if kind in ("repetition", "cloze"):
@@ -97,10 +148,30 @@ def build_prompts(
         order = order[:max_prompts]
     tgt_name, src_name = display_name(tgt), display_name(src)
     prompts: list[LatentPrompt] = []
+    built = PromptSet(prompts)
+    firsts: dict[str, Hashable] = {}
+
+    def first(word: str) -> Hashable:
+        if word not in firsts:
+            firsts[word] = first_token(word) if first_token is not None else word
+        return firsts[word]
+
     for number, index in enumerate(order):
         shown, answer = pairs[index]
         others = [j for j in range(len(pairs)) if j != index and pairs[j][1] != answer]
-        shots_idx = rng.sample(others, shots)
+        drawn = rng.sample(others, len(others))  # same draws whatever the rule keeps
+        if first_token is not None:
+            clash = {first(w) for w in lexicon.words(answer, tgt.code)}
+            eligible = [
+                j for j in drawn if first(lexicon.words(pairs[j][1], tgt.code)[0]) not in clash
+            ]
+        else:
+            eligible = drawn
+        if len(eligible) < shots:
+            built.dropped_concepts.append(answer)
+            continue
+        shots_idx = eligible[:shots]
+        built.n_shots_changed += shots_idx != drawn[:shots]
         lines = []
         for j in shots_idx:
             a, b = pairs[j]
@@ -127,7 +198,7 @@ def build_prompts(
                 answers={code: tuple(lexicon.words(answer, code)) for code in codes},
             )
         )
-    return prompts
+    return built
 
 
 def _line(task: Task, src_name: str, tgt_name: str, shown: str, answer: str | None) -> str:

@@ -1,5 +1,13 @@
 """Typed results of the latent-language analysis: tidy frames, a written summary, plots, and
-symmetric save/load to a run folder."""
+symmetric save/load to a run folder.
+
+Roles say what a curve means in its experiment, and a role is only pooled across experiments
+where it means the same thing: ``target`` (the answer's language), ``copy`` (the source
+language: its word is in the prompt, so its mass is first of all the model attending to the
+query), ``English`` (only where English is neither source nor target — absent from the prompt),
+``candidate`` (another ``--latent`` language, absent from the prompt), ``shared`` (tokens two or
+more measured languages share) and ``other`` (the rest of the vocabulary).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from babelscope.analyses.latent.stats import (
-    SUBSTANTIAL,
+    SHARED_WARN,
+    Z95,
     LatentCall,
     call_latent,
     mean_interval,
-    middle_layers,
+    pair_interval,
 )
 from babelscope.errors import DataError
 
@@ -27,7 +36,11 @@ if TYPE_CHECKING:
     from babelscope.runs import RunFolder
 
 ENGLISH = "eng_Latn"
+SHARED = "shared"
+OTHER = "other"
 KEYS = ["model", "task", "source", "target"]
+SUBSETS = ("all", "correct")
+OVERVIEW_ROLES = ("target", "English", "copy", SHARED)
 
 
 @dataclass
@@ -42,31 +55,75 @@ class PairRun:
     layers: list[int]
     n_layers: int
     vocab_size: int
-    mass: np.ndarray  # [N, L, M] lens probability on each language's token set
+    mass: np.ndarray  # [N, L, M] lens probability on each language's own (unshared) tokens
     entropy_bits: np.ndarray  # [N, L]
-    correct: np.ndarray  # [N] bool: final top-1 token in the target set
+    correct: np.ndarray  # [N] bool: final top-1 = first token of the target word (or synonym)
     prompt_ids: list[int]  # ids (into ``prompts``) of the kept prompts, aligned with N
     prompts: pd.DataFrame  # every prompt built for the pair, with its status for this model
+    shared: np.ndarray | None = None  # [N, L] mass on tokens shared by measured languages
+    other: np.ndarray | None = None  # [N, L] mass on every other token
+    counts: dict[str, int] = field(default_factory=dict)  # n_shots_changed, n_dropped_shots
 
     @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.model, self.task, self.source, self.target)
 
-    def means(self) -> dict[str, np.ndarray]:
-        return {lang: self.mass[:, :, m].mean(0) for m, lang in enumerate(self.languages)}
+    @property
+    def candidates(self) -> list[str]:
+        """Measured languages absent from the prompt: neither source nor target."""
+        return [lang for lang in self.languages if lang not in (self.source, self.target)]
+
+    @property
+    def copy(self) -> str | None:
+        return self.source if self.source != self.target else None
+
+    def series(self, subset: str = "all") -> dict[str, np.ndarray]:
+        """Name -> ``[n, L]`` per-prompt masses: each language, ``shared`` and ``other``."""
+        rows = self.correct.astype(bool) if subset == "correct" else slice(None)
+        shared = self.shared if self.shared is not None else np.zeros(self.mass.shape[:2])
+        other = self.other if self.other is not None else 1 - self.mass.sum(-1) - shared
+        out = {lang: self.mass[rows, :, m] for m, lang in enumerate(self.languages)}
+        out[SHARED], out[OTHER] = shared[rows], other[rows]
+        return out
+
+    def means(self, subset: str = "all") -> dict[str, np.ndarray]:
+        return {name: v.mean(0) for name, v in self.series(subset).items()}
 
     def call(self) -> LatentCall:
-        return call_latent(self.layers, self.means(), self.target, self.n_layers)
+        stats = {name: _intervals(v) for name, v in self.series().items()}
+        return call_latent(
+            self.layers,
+            {name: s[0] for name, s in stats.items()},
+            {name: s[1] for name, s in stats.items()},
+            target=self.target,
+            candidates=self.candidates,
+            n_layers=self.n_layers,
+            copy=self.copy,
+        )
 
 
 def role(language: str, run: PairRun) -> str:
+    """What ``language``'s curve means in ``run`` (see the module docstring). Source is tested
+    before English: in eng→yor the English curve is the copied query, not a latent English."""
+    if language in (SHARED, OTHER):
+        return language
     if language == run.target:
         return "target"
+    if language == run.source:
+        return "copy"
     if language == ENGLISH:
         return "English"
-    if language == run.source:
-        return "source"
-    return "other"
+    return "candidate"
+
+
+def _intervals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Per-layer mean and normal 95% interval over prompts of ``values[n, L]``."""
+    n = values.shape[0]
+    mean = values.mean(0) if n else np.full(values.shape[1], math.nan)
+    if n < 2:
+        return mean, mean, mean, n
+    half = Z95 * values.std(0, ddof=1) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
 
 
 @dataclass
@@ -79,30 +136,33 @@ class LatentResult:
 
     # ---- tidy tables -------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
-        """One row per model × task × source × target × measured language × layer with the
-        mean lens probability, its 95% interval and n (prompts)."""
-        rows = []
+        """One row per model × task × source × target × subset (``all`` prompts, or only the
+        ``correct``ly answered ones) × series (each measured language, ``shared``, ``other``)
+        × layer: the mean lens probability, its 95% interval over prompts and n."""
+        parts = []
         for run in self.runs:
-            for m, lang in enumerate(run.languages):
-                for li, layer in enumerate(run.layers):
-                    mean, lower, upper, n = mean_interval(run.mass[:, li, m])
-                    rows.append(
-                        (
-                            *run.key,
-                            lang,
-                            role(lang, run),
-                            layer,
-                            layer / run.n_layers,
-                            mean,
-                            lower,
-                            upper,
-                            n,
+            for subset in SUBSETS:
+                for name, values in run.series(subset).items():
+                    if subset != "all" and not len(values):
+                        continue  # no correctly answered prompt: no rows, rather than NaNs
+                    mean, lower, upper, n = _intervals(values)
+                    parts.append(
+                        pd.DataFrame(
+                            {
+                                **dict(zip(KEYS, run.key, strict=True)),
+                                "subset": subset,
+                                "language": name,
+                                "role": role(name, run),
+                                "layer": np.asarray(run.layers, dtype=np.int64),
+                                "depth": np.asarray(run.layers) / run.n_layers,
+                                "mean": mean.astype(np.float64),
+                                "lower": lower.astype(np.float64),
+                                "upper": upper.astype(np.float64),
+                                "n": n,
+                            }
                         )
                     )
-        return pd.DataFrame(
-            rows,
-            columns=[*KEYS, "language", "role", "layer", "depth", "mean", "lower", "upper", "n"],
-        )
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def entropy_frame(self) -> pd.DataFrame:
         """Entropy of the lens distribution per layer, in bits and as a fraction of log2|V|."""
@@ -120,21 +180,22 @@ class LatentResult:
         )
 
     def per_prompt_frame(self) -> pd.DataFrame:
+        """One row per kept prompt × layer × series (languages, ``shared``, ``other``)."""
         parts = []
         for run in self.runs:
-            n, n_l, n_m = run.mass.shape
-            idx = np.indices((n, n_l, n_m)).reshape(3, -1)
+            series = run.series()
+            names = list(series)
+            stacked = np.stack([series[name] for name in names], axis=-1)  # [N, L, S]
+            n, n_l, n_s = stacked.shape
+            idx = np.indices((n, n_l, n_s)).reshape(3, -1)
             parts.append(
                 pd.DataFrame(
                     {
-                        "model": run.model,
-                        "task": run.task,
-                        "source": run.source,
-                        "target": run.target,
+                        **dict(zip(KEYS, run.key, strict=True)),
                         "prompt_id": np.asarray(run.prompt_ids, dtype=np.int64)[idx[0]],
                         "layer": np.asarray(run.layers, dtype=np.int64)[idx[1]],
-                        "language": np.asarray(run.languages, dtype=object)[idx[2]],
-                        "prob": run.mass.reshape(-1).astype(np.float64),
+                        "language": np.asarray(names, dtype=object)[idx[2]],
+                        "prob": stacked.reshape(-1).astype(np.float64),
                         "entropy_bits": run.entropy_bits[idx[0], idx[1]].astype(np.float64),
                     }
                 )
@@ -146,115 +207,112 @@ class LatentResult:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per run: latent language(s), crossover layer, final accuracy, counts."""
+        """One row per run: the latent call and its reason, the copy signal, the shared mass,
+        strict accuracy and the prompt counts."""
         rows = []
         for run in self.runs:
             call = run.call()
-            statuses = run.prompts["status"]
+            statuses = run.prompts["status"].astype(str)
+            shared = run.series()[SHARED]
+            shared_mean = shared.mean(0) if len(shared) else np.zeros(len(run.layers))
+            peak = int(np.argmax(shared_mean))
+            between = run.prompts.get("shared_between", pd.Series(dtype=str)).fillna("")
+            pair_counts: dict[str, int] = {}
+            for text in between[statuses == "kept"]:
+                for pair in filter(None, str(text).split(";")):
+                    pair_counts[pair] = pair_counts.get(pair, 0) + 1
             rows.append(
                 {
                     **dict(zip(KEYS, run.key, strict=True)),
                     "latent_languages": ",".join(call.latent) or "none",
                     "dual_latent": call.dual,
+                    "reason": call.reason,
+                    "candidates": ",".join(call.candidates),
                     "crossover_layer": call.crossover_layer,
+                    "window": f"{call.window[0]}–{call.window[1]}" if call.window else "",
                     "n_layers": run.n_layers,
+                    "copy_peak": call.copy_peak,
+                    "copy_peak_layer": call.copy_peak_layer,
                     "accuracy": float(run.correct.mean()) if len(run.correct) else math.nan,
+                    "n_correct": int(run.correct.sum()),
+                    "peak_shared": float(shared_mean[peak]),
+                    "peak_shared_layer": int(run.layers[peak]),
+                    "shared_large": bool(shared_mean[peak] >= SHARED_WARN),
+                    "shared_between": json.dumps(pair_counts),
                     "n_prompts": len(run.prompt_ids),
                     "n_built": len(statuses),
-                    "n_dropped_collision": int(statuses.str.startswith("dropped: collides").sum()),
+                    # "collides" is how folders written before the shared bucket say it
+                    "n_dropped_collision": int(
+                        statuses.str.startswith(("dropped: overlap", "dropped: collides")).sum()
+                    ),
                     "n_dropped_empty": int(statuses.str.startswith("dropped: no prefix").sum()),
+                    "n_shots_changed": run.counts.get("n_shots_changed", 0),
+                    "n_dropped_shots": run.counts.get("n_dropped_shots", 0),
                     "latent_peaks": json.dumps(
-                        {k: [round(v, 4), call.peak_layers[k]] for k, v in call.peaks.items()}
+                        {
+                            c: [round(call.peaks[c], 4), round(call.lower_peaks[c], 4), layer]
+                            for c, layer in call.peak_layers.items()
+                        }
                     ),
                 }
             )
         return pd.DataFrame(rows)
 
     def role_frame(self) -> pd.DataFrame:
-        """Per model, translation prompts pooled over pairs whose target is not English: the
-        mean mass on the target, on English and on the source language, per layer."""
+        """Per model, subset and role, translation into non-English targets across pairs: the
+        mean of the per-pair means per layer with a 95% t-interval over pairs (pairs, not
+        prompts, are the independent units; see :func:`stats.pair_interval`); a role seen in
+        one pair only gets that pair's interval over prompts. Roles: target, English (only
+        pairs where it is absent from the prompt), copy, shared."""
         rows = []
         for model in dict.fromkeys(run.model for run in self.runs):
             runs = [
                 r
                 for r in self.runs
-                if r.model == model
-                and r.task == "translation"
-                and r.target != ENGLISH
-                and len(r.prompt_ids)
+                if r.model == model and r.task == "translation" and r.target != ENGLISH
             ]
-            if not runs:
-                continue
-            for wanted in ("target", "English", "source"):
-                stacks = [
-                    r.mass[:, :, m]
-                    for r in runs
-                    for m, lang in enumerate(r.languages)
-                    if role(lang, r) == wanted
-                ]
-                if not stacks:
-                    continue
-                values = np.concatenate(stacks)
-                for li, layer in enumerate(runs[0].layers):
-                    mean, lower, upper, n = mean_interval(values[:, li])
-                    rows.append(
-                        (model, wanted, layer, layer / runs[0].n_layers, mean, lower, upper, n)
-                    )
-        return pd.DataFrame(
-            rows, columns=["model", "language", "layer", "depth", "mean", "lower", "upper", "n"]
-        )
+            for subset in SUBSETS:
+                for wanted in OVERVIEW_ROLES:
+                    samples = [
+                        values
+                        for r in runs
+                        for name, values in r.series(subset).items()
+                        if role(name, r) == wanted and len(values)
+                    ]
+                    if not samples:
+                        continue
+                    prompts = sum(len(v) for v in samples)
+                    stacked = np.stack([v.mean(0) for v in samples])  # [pairs, L]
+                    for li, layer in enumerate(runs[0].layers):
+                        if len(samples) == 1:  # one pair: its prompt-level interval
+                            mean, lower, upper, _ = mean_interval(samples[0][:, li])
+                            n_pairs = 1
+                        else:
+                            mean, lower, upper, n_pairs = pair_interval(stacked[:, li])
+                        depth = layer / runs[0].n_layers
+                        rows.append(
+                            (
+                                model,
+                                subset,
+                                wanted,
+                                layer,
+                                depth,
+                                mean,
+                                lower,
+                                upper,
+                                n_pairs,
+                                prompts,
+                            )
+                        )
+        columns = ["model", "subset", "role", "layer", "depth", "mean", "lower", "upper"]
+        return pd.DataFrame(rows, columns=[*columns, "n_pairs", "n_prompts"])
 
     # ---- words -------------------------------------------------------------------------
     def findings(self) -> list[str]:
-        """A short written summary of what the data shows, one sentence per model."""
-        out = []
-        roles = self.role_frame()
-        summary = self.summary_frame()
-        for model in dict.fromkeys(run.model for run in self.runs):
-            sub = summary[summary.model == model]
-            r = roles[roles.model == model]
-            n_layers = int(sub.n_layers.iloc[0]) if len(sub) else 0
-            text = [f"{model}:"]
-            if len(r):
-                mid = middle_layers(sorted(r.layer.unique()), n_layers)
-                mid_r = r[r.layer.isin(mid)].groupby("language")["mean"].max()
-                eng, tgt = mid_r.get("English", 0.0), mid_r.get("target", 0.0)
-                src = mid_r.get("source", 0.0)
-                final = r[r.layer == r.layer.max()].set_index("language")["mean"]
-                if max(eng, tgt, src) < SUBSTANTIAL:
-                    pivot = "puts little mass on any measured language"
-                elif eng > max(tgt, src):
-                    pivot = "pivots through English"
-                elif src > max(eng, tgt) and eng >= SUBSTANTIAL:
-                    pivot = "thinks in the source language first, with English close behind,"
-                elif src > max(eng, tgt):
-                    pivot = "stays in the source language"
-                else:
-                    pivot = "moves to the target language early"
-                text.append(
-                    f"on translation into non-English targets it {pivot} in the latent window "
-                    f"(peak mean P(English) {eng:.2f} vs P(target) {tgt:.2f}, P(source) "
-                    f"{src:.2f}); at the last layer P(target) is {final.get('target', 0):.2f} "
-                    f"and P(English) {final.get('English', 0):.2f}."
-                )
-            duals = sub[sub.dual_latent]
-            if len(duals):
-                pairs = ", ".join(
-                    f"{s}→{t} ({lat})"
-                    for s, t, lat in zip(
-                        duals.source, duals.target, duals.latent_languages, strict=True
-                    )
-                )
-                text.append(f"Dual latent languages in: {pairs}.")
-            if len(sub):
-                text.append(
-                    f"Final-layer accuracy over all runs: {sub.accuracy.mean():.0%}; "
-                    f"{int(sub.n_dropped_collision.sum())} prompts dropped for token "
-                    f"collisions and {int(sub.n_dropped_empty.sum())} for empty "
-                    "token sets."
-                )
-            out.append(" ".join(text))
-        return out
+        """A short written summary of what the data shows, one paragraph per model."""
+        from babelscope.analyses.latent.findings import findings
+
+        return findings(self)
 
     # ---- plots -------------------------------------------------------------------------
     def plot(
@@ -264,26 +322,33 @@ class LatentResult:
         task: str | None = None,
         source: str | None = None,
         target: str | None = None,
+        subset: str = "all",
     ) -> Figure:
-        """``overview``: per model, P(target)/P(English)/P(source) pooled over translation pairs
-        (Wendler et al.'s figure). ``pair``: one (task, source, target), models side by side.
-        ``entropy``: entropy per layer for each model (pooled over runs)."""
+        """``overview``: per model, the target, English, copy and shared curves across
+        translation pairs (means of pair means, t-intervals over pairs). ``pair``: one (task,
+        source, target), models side by side. ``entropy``: entropy per layer for each model.
+        ``subset="correct"`` draws only the correctly answered prompts."""
         from babelscope.plotting.curves import plot_layer_curves
 
+        if subset not in SUBSETS:
+            raise DataError(f"unknown subset {subset!r}", fix="use all or correct")
+        note = " (correctly answered prompts)" if subset == "correct" else ""
         if kind == "overview":
             frame = self.role_frame()
+            frame = frame[frame.subset == subset]
             if frame.empty:
                 raise DataError("no translation runs with a non-English target to plot")
             return plot_layer_curves(
                 frame,
-                hue="language",
+                hue="role",
                 facet="model",
-                title="Logit lens: where the probability goes, by layer",
-                hue_order=["target", "English", "source"],
+                title=f"Logit lens across pairs: where the probability goes{note}",
+                hue_order=list(OVERVIEW_ROLES),
                 ylim=(0, 1),
             )
         if kind == "pair":
             frame = self.to_frame()
+            frame = frame[(frame.subset == subset) & (frame.language != OTHER)]
             for col, value in (("task", task), ("source", source), ("target", target)):
                 if value is not None:
                     frame = frame[frame[col] == value]
@@ -294,9 +359,9 @@ class LatentResult:
                 (frame.task == first.task)
                 & (frame.source == first.source)
                 & (frame.target == first.target)
-            ]
-            title = f"{first.task}: {first.source} → {first.target}"
-            return plot_layer_curves(frame, hue="language", facet="model", title=title, ylim=(0, 1))
+            ].assign(series=lambda f: f.language + " (" + f.role + ")")
+            title = f"{first.task}: {first.source} → {first.target}{note}"
+            return plot_layer_curves(frame, hue="series", facet="model", title=title, ylim=(0, 1))
         if kind == "entropy":
             ent = (
                 self.entropy_frame()
@@ -347,87 +412,13 @@ class LatentResult:
         return folder.path
 
     def _write_tables(self, run: RunFolder) -> None:
-        run.write_table("latent", self.to_frame())
-        run.write_table("entropy", self.entropy_frame())
-        run.write_table("latent_summary", self.summary_frame())
-        run.write_table("latent_per_prompt", self.per_prompt_frame())
-        prompts = self.prompts_frame()
-        prompts["answers"] = prompts["answers"].map(lambda a: json.dumps(a, ensure_ascii=False))
-        run.write_table("prompts", prompts)
-        meta = [
-            {
-                "model": r.model,
-                "task": r.task,
-                "source": r.source,
-                "target": r.target,
-                "languages": r.languages,
-                "layers": r.layers,
-                "n_layers": r.n_layers,
-                "vocab_size": r.vocab_size,
-                "prompt_ids": r.prompt_ids,
-                "correct": r.correct.astype(bool).tolist(),
-            }
-            for r in self.runs
-        ]
-        run.write_json(
-            "latent_runs.json", {"runs": meta, "models": self.models, "settings": self.settings}
-        )
+        from babelscope.analyses.latent.persist import save_result
+
+        save_result(self, run)
 
     @classmethod
     def load(cls, path: str | Path) -> LatentResult:
         """Rebuild the result from a run folder written by :meth:`save`."""
-        folder = Path(path)
-        try:
-            meta = json.loads((folder / "latent_runs.json").read_text())
-            per_prompt = pd.read_parquet(folder / "latent_per_prompt.parquet")
-            prompts = pd.read_parquet(folder / "prompts.parquet")
-        except (OSError, ValueError) as exc:
-            raise DataError(
-                f"{folder} holds no latent-language results ({exc})",
-                fix="point at the --out folder of babelscope latent/demo",
-            ) from exc
-        prompts["answers"] = prompts["answers"].map(json.loads)
-        runs = []
-        for m in meta["runs"]:
-            key = (
-                (per_prompt.model == m["model"])
-                & (per_prompt.task == m["task"])
-                & (per_prompt.source == m["source"])
-                & (per_prompt.target == m["target"])
-            )
-            sub = per_prompt[key]
-            n, n_l, n_m = len(m["prompt_ids"]), len(m["layers"]), len(m["languages"])
-            pos = {p: i for i, p in enumerate(m["prompt_ids"])}
-            lay = {v: i for i, v in enumerate(m["layers"])}
-            lng = {v: i for i, v in enumerate(m["languages"])}
-            mass = np.zeros((n, n_l, n_m), dtype=np.float32)
-            ent = np.zeros((n, n_l), dtype=np.float32)
-            ii = sub.prompt_id.map(pos).to_numpy()
-            jj = sub.layer.map(lay).to_numpy()
-            kk = sub.language.map(lng).to_numpy()
-            mass[ii, jj, kk] = sub.prob.to_numpy()
-            ent[ii, jj] = sub.entropy_bits.to_numpy()
-            pkey = (
-                (prompts.model == m["model"])
-                & (prompts.task == m["task"])
-                & (prompts.source == m["source"])
-                & (prompts.target == m["target"])
-            )
-            runs.append(
-                PairRun(
-                    model=m["model"],
-                    task=m["task"],
-                    source=m["source"],
-                    target=m["target"],
-                    languages=m["languages"],
-                    layers=m["layers"],
-                    n_layers=m["n_layers"],
-                    vocab_size=m["vocab_size"],
-                    mass=mass,
-                    entropy_bits=ent,
-                    correct=np.asarray(m["correct"], dtype=bool),
-                    prompt_ids=m["prompt_ids"],
-                    prompts=prompts[pkey].drop(columns=["model"]).reset_index(drop=True),
-                )
-            )
-        return cls(runs=runs, models=meta.get("models", {}), settings=meta.get("settings", {}))
+        from babelscope.analyses.latent.persist import load_result
+
+        return load_result(Path(path))

@@ -2,8 +2,8 @@
 
 * :class:`Vocabulary` — each token id as the bytes it writes, boundary marker detected.
 * :class:`PrefixIndex` — Wendler-style prefix token sets of a word (and synonyms).
-* :func:`find_collisions` / :func:`filter_collisions` — drop prompts whose target and
-  latent-language sets overlap.
+* :func:`disjoint_sets` — every pair of measured sets checked; shared ids go to a ``shared``
+  bucket. :func:`find_collisions` / :func:`filter_collisions` — the older target-only rule.
 * :func:`soft_language_matrix` / :func:`cached_soft_attribution` — P(language | token) over
   the whole vocabulary, cached per :func:`tokenizer_hash`.
 """
@@ -16,19 +16,26 @@ from babelscope.languages.attribution.cache import (
     tokenizer_hash,
 )
 from babelscope.languages.attribution.collisions import (
+    SHARED,
     SOURCE_KEY,
     CollisionReport,
+    DisjointSets,
     PromptTokenSets,
+    disjoint_sets,
     empty_sets,
     filter_collisions,
     find_collisions,
 )
 from babelscope.languages.attribution.prefixes import (
+    ALPHABETIC_MIN_PREFIX_CHARS,
     DEFAULT_MIN_PREFIX_CHARS,
     LATIN_MIN_PREFIX_CHARS,
+    LOGOGRAPHIC_MIN_PREFIX_CHARS,
+    PREFIX_RULE_VERSION,
     PrefixIndex,
     PrefixMatch,
     PrefixRule,
+    is_logographic,
 )
 from babelscope.languages.attribution.soft import (
     OTHER,
@@ -41,14 +48,19 @@ from babelscope.languages.attribution.soft import (
 from babelscope.languages.attribution.vocabulary import BoundaryStyle, Vocabulary, detect_style
 
 __all__ = [
+    "ALPHABETIC_MIN_PREFIX_CHARS",
     "DEFAULT_MIN_PREFIX_CHARS",
     "LATIN_MIN_PREFIX_CHARS",
+    "LOGOGRAPHIC_MIN_PREFIX_CHARS",
     "OTHER",
+    "PREFIX_RULE_VERSION",
+    "SHARED",
     "SINGLE_LANGUAGE_SCRIPTS",
     "SOFT_VERSION",
     "SOURCE_KEY",
     "BoundaryStyle",
     "CollisionReport",
+    "DisjointSets",
     "PrefixIndex",
     "PrefixMatch",
     "PrefixRule",
@@ -58,9 +70,11 @@ __all__ = [
     "Vocabulary",
     "cached_soft_attribution",
     "detect_style",
+    "disjoint_sets",
     "empty_sets",
     "filter_collisions",
     "find_collisions",
+    "is_logographic",
     "soft_cache_key",
     "soft_language_matrix",
     "tokenizer_hash",

@@ -88,3 +88,16 @@ def byte_fallback_token(byte: int) -> str:
 def utf8_char_starts(data: bytes) -> list[int]:
     """Offsets in ``data`` at which a UTF-8 character starts (non-continuation bytes)."""
     return [i for i, b in enumerate(data) if b & 0xC0 != 0x80]
+
+
+def utf8_touch_ends(data: bytes) -> list[int]:
+    """For each character of ``data``, the prefix length at which the prefix *touches* it.
+
+    A character is touched once the prefix holds more than its lead byte: its only byte
+    (ASCII), or its lead byte plus one continuation byte, which leaves at most 64 candidate
+    characters. A bare lead byte does not touch anything: ``\xd0``/``\xd1`` open most of the
+    Cyrillic alphabet, ``\xe4`` four thousand Han characters, so a byte-fallback ``<0xD0>``
+    token is evidence for a script, never for a word."""
+    starts = utf8_char_starts(data)
+    stops = [*starts[1:], len(data)]
+    return [start + min(2, stop - start) for start, stop in zip(starts, stops, strict=True)]

@@ -1,4 +1,10 @@
-"""The collision rule: drop prompts whose target and latent-language token sets overlap.
+"""Overlapping token sets between measured languages.
+
+:func:`disjoint_sets` is the rule the latent analysis uses: every pair of measured sets is
+checked (source against English too, not only the target against the rest) and tokens held by
+two or more languages move to one ``shared`` bucket, so no probability is counted twice.
+
+The older collision rule below drops prompts whose target and latent-language sets overlap.
 
 When the target word and a latent-language word share prefix tokens (French "bus" and
 English "bus", or "▁bu" under both), probability on a shared token cannot be credited to
@@ -111,3 +117,44 @@ def filter_collisions(
         else:
             kept.append(index)
     return CollisionReport(kept=tuple(kept), dropped=dropped, empty=empty)
+
+
+SHARED = "shared"
+"""Name of the bucket holding tokens that belong to two or more measured languages."""
+
+
+@dataclass(frozen=True)
+class DisjointSets:
+    """Measured token sets made disjoint: every token belongs to one language or to ``shared``.
+
+    Attributes:
+        exclusive: language -> the ids only that language's word starts with.
+        shared: ids that two or more measured languages' words start with.
+        overlaps: ``(language_a, language_b)`` (in input order) -> the ids both sets hold; only
+            overlapping pairs appear. Every pair is checked, not just target versus the others:
+            French ``novembre`` and English ``November`` share ``▁nov`` whichever of them is the
+            target.
+    """
+
+    exclusive: Mapping[str, frozenset[int]]
+    shared: frozenset[int]
+    overlaps: Mapping[tuple[str, str], frozenset[int]]
+
+
+def disjoint_sets(sets: Mapping[str, frozenset[int]]) -> DisjointSets:
+    """Split measured token sets so that no id is counted for two languages.
+
+    With ``sets`` = {fra: {▁nov, ▁novembre}, eng: {▁nov, ▁November}} the result is
+    exclusive = {fra: {▁novembre}, eng: {▁November}}, shared = {▁nov}: summing the lens
+    probability over each exclusive set, the shared set and the rest of the vocabulary gives
+    exactly 1."""
+    names = list(sets)
+    overlaps: dict[tuple[str, str], frozenset[int]] = {}
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            both = sets[first] & sets[second]
+            if both:
+                overlaps[(first, second)] = both
+    shared = frozenset().union(*overlaps.values()) if overlaps else frozenset()
+    exclusive = {name: frozenset(ids - shared) for name, ids in sets.items()}
+    return DisjointSets(exclusive=exclusive, shared=shared, overlaps=overlaps)

@@ -6,14 +6,18 @@ module generalises that rule to any tokenizer by working on the bytes each token
 
 * a token counts when its surface (bytes after the boundary space) is a non-empty prefix of
   the word's UTF-8 bytes, with or without a leading boundary space;
-* prefixes ending inside a multi-byte character count too (byte-fallback ``<0xE4>``, or a
-  byte-level token holding half a character), so Chinese in a byte-split vocabulary still
-  gets its first-byte token;
+* prefixes ending inside a multi-byte character count too (a byte-level token holding
+  ``书``'s first two bytes), but a *bare lead byte* never touches a character: ``\xd0``/
+  ``\xd1`` open most of the Cyrillic alphabet and ``\xe4``…``\xe9`` thousands of Han
+  characters, so a byte-fallback ``<0xD0>`` or ``<0xE4>`` says nothing about the word;
 * a prefix must touch at least ``min_prefix_chars`` characters unless it is the whole word.
-  By default that is 2 when the word's first letter is Latin and 1 otherwise: a one-letter
-  Latin prefix ("b" for "book") is shared by dozens of languages and inflates whichever
-  language the word belongs to, while one Han character or one kana already says a lot.
-  A partial character counts as touching that character.
+  By default that is 1 only for **logographic** first letters — Han, and precomposed Hangul
+  syllables (one block is a whole syllable, closer to a Han character than to a letter) — and
+  2 for every alphabetic script: Latin, Cyrillic, Greek, Armenian, Georgian, Arabic, Hebrew,
+  the Indic abugidas, Thai, Ethiopic, kana (a kana is one mora; single-kana tokens such as
+  ``の`` are particles that carry grammar, not the word), Hangul jamo and any other script.
+  A one-letter prefix ("b" for "book", "к" for "книга") is shared by dozens of words and
+  languages and inflates whichever language the word belongs to (Wendler et al.'s rule).
 
 The index is a dict from token bytes to ids, built once per vocabulary (~0.1 s for 262k
 tokens); a query does two dict look-ups per byte of the word.
@@ -25,15 +29,34 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from babelscope.languages.attribution._bytes import utf8_char_starts
+from babelscope.languages.attribution._bytes import utf8_char_starts, utf8_touch_ends
 from babelscope.languages.attribution._scripts import char_script
 from babelscope.languages.attribution.vocabulary import Vocabulary
 
-LATIN_MIN_PREFIX_CHARS = 2
-"""Default minimum prefix length, in characters, for words whose first letter is Latin."""
+ALPHABETIC_MIN_PREFIX_CHARS = 2
+"""Default minimum prefix length, in characters, for words whose first letter is alphabetic
+(every script but Han and Hangul syllables)."""
 
-DEFAULT_MIN_PREFIX_CHARS = 1
-"""Default minimum prefix length for every other script."""
+LATIN_MIN_PREFIX_CHARS = ALPHABETIC_MIN_PREFIX_CHARS
+"""Kept for callers of the Latin-only rule; the rule now covers every alphabetic script."""
+
+LOGOGRAPHIC_MIN_PREFIX_CHARS = 1
+"""Default minimum prefix length for Han characters and Hangul syllables."""
+
+DEFAULT_MIN_PREFIX_CHARS = LOGOGRAPHIC_MIN_PREFIX_CHARS
+"""Kept for callers of the old name (the logographic minimum)."""
+
+PREFIX_RULE_VERSION = 2
+"""Bumped when the default rule changes (2: every alphabetic script needs 2 characters; bare
+lead bytes never count). Recorded in run settings."""
+
+_HANGUL_SYLLABLES = range(0xAC00, 0xD7A4)
+
+
+def is_logographic(char: str) -> bool:
+    """Han, or a precomposed Hangul syllable: one character already names a word-sized unit."""
+    script = char_script(char)
+    return script == "Hani" or (script == "Hang" and ord(char) in _HANGUL_SYLLABLES)
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,8 @@ class PrefixRule:
 
     Attributes:
         min_prefix_chars: minimum characters a non-whole-word prefix must touch; ``None``
-            means 2 for Latin-script words and 1 otherwise.
+            means 1 when the word's first letter is logographic (Han, Hangul syllable) and 2
+            for every other script.
         case_variants: also match the lower-cased and the capitalised word.
         with_boundary: match tokens that start a word (``▁li``, ``Ġli``, ``" li"``).
         without_boundary: match tokens that continue a word (``li``).
@@ -60,10 +84,11 @@ class PrefixRule:
         if self.min_prefix_chars is not None:
             return self.min_prefix_chars
         for char in word:
-            script = char_script(char)
-            if script is not None:
-                return LATIN_MIN_PREFIX_CHARS if script == "Latn" else DEFAULT_MIN_PREFIX_CHARS
-        return DEFAULT_MIN_PREFIX_CHARS
+            if char_script(char) is not None:
+                if is_logographic(char):
+                    return LOGOGRAPHIC_MIN_PREFIX_CHARS
+                return ALPHABETIC_MIN_PREFIX_CHARS
+        return ALPHABETIC_MIN_PREFIX_CHARS
 
 
 @dataclass(frozen=True)
@@ -126,10 +151,10 @@ class PrefixIndex:
         starts = utf8_char_starts(encoded)
         start_set = set(starts)
         min_chars = rule.min_chars_for(word)
+        touch_ends = utf8_touch_ends(encoded)
         touched = 0
         for end in range(1, len(encoded) + 1):
-            if end - 1 in start_set:
-                touched += 1
+            touched += touch_ends.count(end)
             whole = end == len(encoded)
             partial = not whole and end not in start_set
             if (partial and not rule.partial_bytes) or (not whole and touched < min_chars):

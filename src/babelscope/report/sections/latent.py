@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from babelscope.analyses.latent.stats import SHARED_WARN
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -13,22 +15,30 @@ if TYPE_CHECKING:
     from babelscope.report.html import Report
 
 METHOD = (
-    'Method (Wendler et al. 2024): k-shot prompts such as `Français: "fleur" - 中文: "花"`; '
-    "the logit lens (the model's own final norm and unembedding, recomputed per layer) decodes "
-    "the residual stream after every block at the last prompt position. P(language) at a layer "
-    "is the summed probability of the vocabulary tokens that are prefixes of the expected word "
-    "in that language. Prompts whose target tokens overlap another measured language's are "
-    "dropped (counts below). Curves show means over prompts with 95% intervals. The latent "
-    "window is layers L/4 … L-1; a language is called latent there when its peak mean mass is "
-    "at least 0.05 and at least half the strongest one's; two such languages = dual latent."
+    'Method (Wendler et al. 2024): k-shot prompts such as `Français: "fleur" - 中文: "花"`, '
+    "whose shots never start with the answer's first token; the logit lens (the model's own "
+    "final norm and unembedding, recomputed per layer) decodes the residual stream after every "
+    "block at the last prompt position. P(language) at a layer is the summed probability of "
+    "the vocabulary tokens that are prefixes of the expected word in that language; tokens two "
+    "measured languages share are counted once, in a 'shared' bucket, so the curves plus "
+    "shared plus other sum to 1. Roles: target; copy = the source language, whose word is in "
+    "the prompt; English and other candidates only where absent from the prompt. Curves show "
+    "means over prompts with 95% intervals; across pairs, the mean of pair means with a "
+    "t-interval over pairs. The latent window runs from L/4 to the layer before the crossover "
+    "(where the target takes the lead); a candidate is latent when the lower 95% bound of its "
+    "mean reaches 0.05 there (the reason column says why each call was or was not made). "
+    "Accuracy is strict: the final top-1 token is the first token of the target word."
 )
 
 
 def latent_figures(result: LatentResult) -> dict[str, Figure]:
     """Every latent-language figure, keyed by a file-name stem."""
     figures: dict[str, Figure] = {}
-    if not result.role_frame().empty:
+    roles = result.role_frame()
+    if not roles.empty:
         figures["latent_overview"] = result.plot("overview")
+        if (roles.subset == "correct").any():
+            figures["latent_overview_correct"] = result.plot("overview", subset="correct")
     figures["latent_entropy"] = result.plot("entropy")
     seen = []
     for run in result.runs:
@@ -78,19 +88,24 @@ def add_latent_sections(
             "target",
             "latent_languages",
             "dual_latent",
+            "reason",
             "crossover_layer",
             "n_layers",
+            "copy_peak",
+            "peak_shared",
             "accuracy",
             "n_prompts",
             "n_dropped_collision",
             "n_dropped_empty",
+            "n_shots_changed",
+            "n_dropped_shots",
         ]
     ]
     section.add_table(
         table,
-        "One row per model and pair: latent language(s) in the latent "
-        "window, the layer from which the target stays ahead, final accuracy "
-        "and prompt counts.",
+        "One row per model and pair: latent language(s) in the latent window and why, the "
+        "layer from which the target stays ahead, the copy signal's and the shared bucket's "
+        "peak mean mass, strict accuracy and prompt counts.",
         max_rows=200,
     )
 
@@ -98,9 +113,22 @@ def add_latent_sections(
     if "latent_overview" in figs:
         overview.add_figure(
             figs["latent_overview"],
-            "Translation into non-English targets, "
-            "pooled over pairs: lens probability of the answer in the target "
-            "language, in English and in the source language.",
+            "Translation into non-English targets, mean of pair means (t-interval over "
+            "pairs): lens probability of the answer in the target language, in English (pairs "
+            "where English is not in the prompt), in the source language (copy) and on tokens "
+            "shared by two measured languages.",
+        )
+        large = summary[summary.shared_large]
+        if len(large):
+            overview.add_text(
+                f"Caution: in {len(large)} of {len(summary)} runs the shared bucket reaches a "
+                f"mean of ≥ {SHARED_WARN} (largest {large.peak_shared.max():.2f}): there the "
+                "measured languages' words start with the same tokens and their curves cannot "
+                "be told apart; see peak_shared in the table."
+            )
+    if "latent_overview_correct" in figs:
+        overview.add_figure(
+            figs["latent_overview_correct"], "The same, over correctly answered prompts only."
         )
     overview.add_figure(
         figs["latent_entropy"], "Entropy of the lens distribution (bits), averaged over runs."
