@@ -104,8 +104,11 @@ def execute(
     generate: str | None,
     view_languages: list[str] | None = None,
     kind: str = "latent",
+    patching: bool = False,
 ) -> int:
-    """Shared by ``latent`` and ``demo``: validate, run, write the run folder."""
+    """Shared by ``latent`` and ``demo``: validate, run, write the run folder. ``patching``
+    adds the activation-patching check (default setup) on the same models, into the same
+    folder and report."""
     from babelscope.analyses.latent import latent_language
     from babelscope.analyses.latent.generation import generation_view
     from babelscope.cli.options import finished, wrote
@@ -143,10 +146,23 @@ def execute(
             )
         )
         views = [generation_view(h, generate, langs) for h in handles]
+    patched = None
+    if patching:
+        from babelscope.analyses.patching import patching_experiment
+
+        patched = patching_experiment(
+            handles, lexicon=lexicon, shots=args.shots, seed=args.seed, progress=False
+        )
     seconds = time.perf_counter() - start
     report = write_latent_run(
-        out, result, views=views, argv=sys.argv[1:], kind=kind, started=time.time() - seconds
+        out,
+        result,
+        views=views,
+        argv=sys.argv[1:],
+        kind=kind,
+        started=time.time() - seconds,
+        patching=patched,
     )
     wrote(report, time.perf_counter() - start)
-    finished(args, out, result.findings())
+    finished(args, out, [*result.findings(), *(patched.findings() if patched else [])])
     return 0

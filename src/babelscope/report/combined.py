@@ -76,6 +76,7 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     Every folder is checked before any is loaded, so a bad one fails fast."""
     from babelscope.analyses.latent.result import LatentResult
     from babelscope.analyses.patching import PatchingResult
+    from babelscope.analyses.patching.result import RUNS_JSON as PATCHING_RUNS
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.report.html import Report
     from babelscope.report.sections.latent import add_latent_sections
@@ -120,6 +121,12 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
                 prefix=_prefix("latent", slug(run.path.name) if several else "", used),
                 label=run.path.name if several else None,
             )
+            if (run.path / PATCHING_RUNS).is_file():  # the demo's patching check
+                add_patching_sections(
+                    report,
+                    PatchingResult.load(run.path),
+                    prefix=_prefix("patching", slug(run.path.name), used),
+                )
         elif isinstance(result, PatchingResult):
             add_patching_sections(
                 report, result, prefix=_prefix("patching", slug(run.path.name), used)
