@@ -17,13 +17,13 @@ _LAZY = {
     "wrap_model": "babelscope.models.loader",
     "ModelHandle": "babelscope.models.handle",
     "Site": "babelscope.capture.sites",
-    "capture": "babelscope.capture.engine",
+    "capture": "babelscope.capture.api",
     "LogitLens": "babelscope.lens.logit_lens",
     "BabelscopeError": "babelscope.errors",
 }
 
 if TYPE_CHECKING:
-    from babelscope.capture.engine import capture
+    from babelscope.capture.api import capture
     from babelscope.capture.sites import Site
     from babelscope.errors import BabelscopeError
     from babelscope.lens.logit_lens import LogitLens
