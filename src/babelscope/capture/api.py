@@ -122,15 +122,14 @@ def capture(
     override ``options`` (``capture(h, texts, pooling="last")``). Returns states in input order
     (batching and sorting are invisible to the caller).
     """
-    opts = options or CaptureOptions()
-    given = {
-        "pooling": pooling,
-        "batch_size": batch_size,
-        "padding_side": padding_side,
-        "out_dtype": out_dtype,
-        "progress": progress,
-    }
-    opts = dataclasses.replace(opts, **{k: v for k, v in given.items() if v is not None})
+    opts = _with_overrides(
+        options or CaptureOptions(),
+        pooling=pooling,
+        batch_size=batch_size,
+        padding_side=padding_side,
+        out_dtype=out_dtype,
+        progress=progress,
+    )
     wanted = resolve_layers(layers, handle.n_layers)
     n = len(texts)
     pooled_parts: dict[int, list[tuple[list[int], torch.Tensor]]] = {k: [] for k in wanted}
@@ -158,3 +157,23 @@ def capture(
             result[order] = values
             pooled[layer] = result
     return CaptureResult(wanted, opts.pooling, pooled, tokens, n_tokens)
+
+
+def _with_overrides(
+    opts: CaptureOptions,
+    *,
+    pooling: Pooling | None,
+    batch_size: int | None,
+    padding_side: PaddingSide | None,
+    out_dtype: torch.dtype | None,
+    progress: bool | None,
+) -> CaptureOptions:
+    """``opts`` with each keyword that was given (not None) put in."""
+    return dataclasses.replace(
+        opts,
+        pooling=opts.pooling if pooling is None else pooling,
+        batch_size=opts.batch_size if batch_size is None else batch_size,
+        padding_side=opts.padding_side if padding_side is None else padding_side,
+        out_dtype=opts.out_dtype if out_dtype is None else out_dtype,
+        progress=opts.progress if progress is None else progress,
+    )

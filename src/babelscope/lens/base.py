@@ -28,7 +28,8 @@ class Lens(nn.Module, ABC):
 
     def forward(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:
         """Logits ``[..., V]`` float32."""
-        return self.unembed(self.transform_hidden(hidden, layer))
+        logits: torch.Tensor = self.unembed(self.transform_hidden(hidden, layer))
+        return logits
 
     def log_probs(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:
         """Log-probabilities ``[..., V]`` float32."""

@@ -38,7 +38,8 @@ class LogitLens(Lens):
         return hidden
 
     def forward(self, hidden: torch.Tensor, layer: int | None = None) -> torch.Tensor:
-        return self.unembed(hidden)
+        logits: torch.Tensor = self.unembed(hidden)
+        return logits
 
     def log_probs(self, hidden: torch.Tensor, layer: int | None = None) -> torch.Tensor:
         """Log-probabilities ``[..., V]`` in float32 (whatever the model dtype)."""
