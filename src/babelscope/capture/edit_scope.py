@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from babelscope.capture.editors import Editor, Step
+from babelscope.capture.hooks import first_tensor
 from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -88,11 +89,6 @@ def _cache_length(kwargs: dict[str, Any]) -> int:
     return int(position[0]) if isinstance(position, torch.Tensor) and position.numel() else 0
 
 
-def _first_tensor(output: Any) -> torch.Tensor:
-    tensor: torch.Tensor = output[0] if isinstance(output, tuple | list) else output
-    return tensor
-
-
 def _replace_first(output: Any, tensor: torch.Tensor) -> Any:
     if isinstance(output, tuple):
         return (tensor, *output[1:])
@@ -125,7 +121,7 @@ def _output_editor(editor: Editor, tracker: _StepTracker) -> Callable[..., Any]:
     """Forward hook editing a block's residual output."""
 
     def hook(_module: nn.Module, _args: Any, output: Any) -> Any:
-        edited = editor.apply(_first_tensor(output), _current(tracker))
+        edited = editor.apply(first_tensor(output), _current(tracker))
         return _replace_first(output, edited)
 
     return hook

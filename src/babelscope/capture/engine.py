@@ -117,6 +117,8 @@ def token_ids_of(handle: ModelHandle, inputs: Inputs, options: ForwardOptions) -
             add_special_tokens=options.add_special_tokens,
             max_length=options.max_length,
         )
+    if any(isinstance(item, str) for item in inputs):
+        raise ConfigError("inputs mix texts and token id lists", fix="pass one kind only")
     ids = [[int(t) for t in row] for row in inputs]
     for i, row in enumerate(ids):
         if not row:

@@ -74,14 +74,17 @@ class LastPositionSink:
     def __init__(self, layers: Sequence[int]) -> None:
         self.layers = sorted(set(layers))
         self._mask: torch.Tensor | None = None
+        self._last_column = False
         self._rows: dict[int, torch.Tensor] = {}
 
     def on_batch_start(self, batch: ForwardBatch) -> None:
         self._mask, self._rows = batch.attention_mask, {}
+        # left padding (or none): every row ends in the last column, no gather needed
+        self._last_column = bool(batch.attention_mask[:, -1].all())
 
     def __call__(self, layer: int, hidden: torch.Tensor) -> None:
         assert self._mask is not None, "on_batch_start was not called"
-        if self._mask[:, -1].all():  # left padding (or none): the last column, no gather
+        if self._last_column:
             self._rows[layer] = hidden[:, -1].detach()
         else:
             self._rows[layer] = pool(hidden, self._mask, "last", skip_first=None).detach()
