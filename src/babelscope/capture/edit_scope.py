@@ -146,7 +146,8 @@ def edit(
     engine's passes, ``model(...)``, ``model.generate(...)`` with or without a KV cache).
 
     ``row_ids[b]`` names batch row b for row-selecting editors (default: the row index).
-    Editors at the same site run in list order.
+    Editors at the same site run in list order. Around the engine (``capture``, the lens), pass
+    ``editors=`` to it instead: it sorts inputs by length, and then row ids are input indices.
     """
     if not editors:
         yield
