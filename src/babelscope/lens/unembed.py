@@ -6,9 +6,10 @@ copies of it is how TransformerLens's logit lens came to normalise every layer w
 layer's cached scale (its issue #1076): here the norm is the model's own module applied to each
 state it is given, so the scale is recomputed for every layer's own state.
 
-Work is chunked over positions (at most ``[chunk, V]`` logits exist at once — a 262k-token
-vocabulary makes ``[B, T, V]`` gigabytes), and the head can run in another dtype (a bfloat16
-copy is ~3x faster on CPUs with AVX512-BF16). Logits come out in float32 whatever the dtypes.
+Reductions are chunked over positions (at most ``[chunk, V]`` logits exist at once — a
+262k-token vocabulary makes ``[B, T, V]`` gigabytes), and the head can run in another dtype (a
+bfloat16 copy is ~3x faster on CPUs with AVX512-BF16). Logits come out in float32 whatever the
+dtypes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class Unembed(nn.Module):
 
     ``dtype`` runs the head in that dtype (a cast copy of the model's head; inputs are cast
     in after the norm, which stays in the model's dtype); None or the model's dtype uses the
-    model's own head. ``chunk`` bounds the positions decoded at once.
+    model's own head. ``chunk`` bounds the positions decoded at once by the reductions
+    (:meth:`logsumexp_and_target`), which never hold more than ``[chunk, V]`` logits.
     """
 
     def __init__(
@@ -56,15 +58,17 @@ class Unembed(nn.Module):
             logits = torch.tanh(logits / self.softcap) * self.softcap
         return logits
 
-    def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
-        """Log-probabilities ``[..., V]`` float32, decoded ``chunk`` positions at a time."""
+    def log_probs(self, hidden: torch.Tensor, *, chunk: int | None = None) -> torch.Tensor:
+        """Log-probabilities ``[..., V]`` float32. The result is ``[..., V]`` anyway, so by
+        default one product decodes every position (chunks cost ~5% on the latent lens);
+        ``chunk`` bounds the intermediates to ``[chunk, V]`` when memory is tight."""
         flat = hidden.reshape(-1, hidden.shape[-1])
-        if flat.shape[0] <= self.chunk:
+        if chunk is None or flat.shape[0] <= chunk:
             out = torch.log_softmax(self.forward(flat), dim=-1)
         else:
             parts = [
-                torch.log_softmax(self.forward(flat[start : start + self.chunk]), dim=-1)
-                for start in range(0, flat.shape[0], self.chunk)
+                torch.log_softmax(self.forward(flat[start : start + chunk]), dim=-1)
+                for start in range(0, flat.shape[0], chunk)
             ]
             out = torch.cat(parts)
         return out.reshape(*hidden.shape[:-1], out.shape[-1])
