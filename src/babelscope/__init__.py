@@ -33,9 +33,9 @@ _LAZY = {
     "ModelHandle": "babelscope.models.handle",
     # capture and lens
     "Site": "babelscope.capture.sites",
-    "capture": "babelscope.capture.engine",
-    "CaptureOptions": "babelscope.capture.engine",
-    "CaptureResult": "babelscope.capture.engine",
+    "capture": "babelscope.capture.api",
+    "CaptureOptions": "babelscope.capture.api",
+    "CaptureResult": "babelscope.capture.api",
     "LogitLens": "babelscope.lens.logit_lens",
     "top_tokens": "babelscope.lens.logit_lens",
     # latent language
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from babelscope.analyses.ranking.pipeline import rank
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.analyses.ranking.settings import RankSettings
-    from babelscope.capture.engine import CaptureOptions, CaptureResult, capture
+    from babelscope.capture.api import CaptureOptions, CaptureResult, capture
     from babelscope.capture.sites import Site
     from babelscope.data.flores import FloresDataset
     from babelscope.data.sib import Sib200Dataset

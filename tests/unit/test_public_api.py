@@ -17,8 +17,8 @@ HEAVY = ("torch", "transformers", "pandas", "numpy", "matplotlib", "babelscope.a
 
 NOTEBOOK_NAMES = {
     "load_model": "babelscope.models.loader",
-    "capture": "babelscope.capture.engine",
-    "CaptureOptions": "babelscope.capture.engine",
+    "capture": "babelscope.capture.api",
+    "CaptureOptions": "babelscope.capture.api",
     "latent_language": "babelscope.analyses.latent.api",
     "Pair": "babelscope.analyses.latent.api",
     "LatentResult": "babelscope.analyses.latent.result",
@@ -54,8 +54,8 @@ def test_every_exported_name_resolves_and_unknown_names_fail() -> None:
 
 
 def test_capture_stays_the_function_after_its_package_is_imported() -> None:
-    importlib.import_module("babelscope.capture.engine")  # sets babelscope.capture = package
-    from babelscope.capture.engine import capture
+    importlib.import_module("babelscope.capture.api")  # sets babelscope.capture = package
+    from babelscope.capture.api import capture
 
     assert babelscope.capture is capture
     assert babelscope.capture is capture  # the second call of a notebook, too

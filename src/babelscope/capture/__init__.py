@@ -1,8 +1,33 @@
-"""Recording residual states: typed sites, scoped hooks, batching, pooling."""
+"""Recording and editing residual states: typed sites, one forward engine with sinks and
+editors, scoped hooks, batching, pooling."""
 
 from __future__ import annotations
 
-from babelscope.capture.engine import CaptureOptions, CaptureResult, capture, iter_capture
+from babelscope.capture.api import CaptureOptions, CaptureResult, capture, iter_capture
+from babelscope.capture.edit_scope import edit
+from babelscope.capture.editors import AddVector, Editor, PatchState, Positions, ScaleNeurons
+from babelscope.capture.engine import ForwardBatch, ForwardOptions, Sink, iter_forward, iter_sink
+from babelscope.capture.sinks import LastPositionSink, PoolSink
 from babelscope.capture.sites import Site, resolve_layers
 
-__all__ = ["CaptureOptions", "CaptureResult", "Site", "capture", "iter_capture", "resolve_layers"]
+__all__ = [
+    "AddVector",
+    "CaptureOptions",
+    "CaptureResult",
+    "Editor",
+    "ForwardBatch",
+    "ForwardOptions",
+    "LastPositionSink",
+    "PatchState",
+    "PoolSink",
+    "Positions",
+    "ScaleNeurons",
+    "Sink",
+    "Site",
+    "capture",
+    "edit",
+    "iter_capture",
+    "iter_forward",
+    "iter_sink",
+    "resolve_layers",
+]

@@ -1,9 +1,26 @@
-"""The capture engine: per-layer residual states for many texts, batched, pooled on the fly.
+"""The one batched forward engine: every consumer of activations runs through :func:`iter_forward`.
 
-Speed comes from three choices: the forward pass stops after the deepest requested block (no
-final norm, no LM head — on gemma-3-270m the 262k-token head costs more than all 18 blocks),
-inputs are sorted by length so batches carry little padding, and pooling happens inside the hook
-so full ``[B, T, D]`` states are never kept for all layers at once.
+Capture (pooling), the last-position logit lens, the ranking's states + bits-per-byte and the
+generation view used to have a forward loop each, each re-deriving the pad id, BOS skipping and
+early stopping; they drifted apart. Now the engine owns the loop and the consumers are *sinks*:
+
+- tokenise (texts) or take pre-tokenised id lists as they are;
+- sort by length and cut into padded batches (left or right), with explicit position ids so
+  left padding gives the same states as no padding;
+- run the blocks under scoped hooks (:func:`~babelscope.capture.hooks.record_residual`) that hand
+  each needed layer's residual ``hidden[B, T, D]`` to the sinks that asked for it;
+- **stop early**: the hook on the deepest layer any sink needs raises
+  :class:`~babelscope.capture.hooks.StopForward`, so later blocks, the final norm and the LM head
+  never run (on gemma-3-270m the 262k-token head costs more than all 18 blocks);
+- optionally apply *editors* (add a vector, patch a state, scale neurons —
+  :mod:`babelscope.capture.editors`) in the same pass; their hooks are registered before the
+  recording hooks, so sinks see the edited states.
+
+A sink declares the ``layers`` it needs, gets ``on_batch_start(batch)``, then ``sink(layer,
+hidden)`` for each of its layers in depth order, and returns its per-batch result from
+``on_batch_end(batch)``. Sinks reduce inside the hook (pool, gather one position), so full
+``[B, T, D]`` states are never kept for all layers at once. A new analysis adds a sink or an
+editor, never a loop.
 """
 
 from __future__ import annotations
@@ -11,52 +28,102 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import torch
 
-from babelscope.capture.batching import Batch, PaddingSide, make_batches, tokenize, with_progress
+from babelscope.capture.batching import PaddingSide, make_batches, tokenize, with_progress
+from babelscope.capture.edit_scope import edit
+from babelscope.capture.editors import Editor
 from babelscope.capture.hooks import record_residual, run_until_stopped
-from babelscope.capture.pooling import Pooling, check_pooling, pool
-from babelscope.capture.sites import resolve_layers
+from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:
+    from babelscope.capture.batching import Batch
     from babelscope.models.handle import ModelHandle
 
+R_co = TypeVar("R_co", covariant=True)
+R = TypeVar("R")
 
-@dataclass
-class CaptureResult:
-    """Captured states, in the caller's input order.
-
-    ``pooled[layer]`` is ``[N, D]`` (for pooled captures); ``tokens[layer][i]`` is ``[T_i, D]``
-    (for ``pooling="none"``). ``n_tokens[i]`` counts text i's tokens including specials.
-    """
-
-    layers: list[int]
-    pooling: Pooling
-    pooled: dict[int, torch.Tensor]
-    tokens: dict[int, list[torch.Tensor]]
-    n_tokens: torch.Tensor
-
-    def stacked(self) -> torch.Tensor:
-        """Pooled states as ``[n_layers_captured, N, D]``."""
-        return torch.stack([self.pooled[layer] for layer in self.layers])
+Inputs = Sequence[str] | Sequence[Sequence[int]]
 
 
-@dataclass
-class CaptureOptions:
-    """Everything that shapes what a capture returns (recorded in manifests)."""
+@dataclass(frozen=True)
+class ForwardOptions:
+    """How inputs are tokenised and batched (part of what makes results reproducible: batch
+    composition changes the last bits of the states)."""
 
-    pooling: Pooling = "mean"
     batch_size: int = 16
     max_batch_tokens: int | None = 8192
     padding_side: PaddingSide = "right"
     sort_by_length: bool = True
-    skip_bos: bool = True
-    add_special_tokens: bool = True
-    max_length: int | None = None
-    out_dtype: torch.dtype | None = None
-    progress: bool = False  # a progress bar over texts on stderr
+    add_special_tokens: bool = True  # texts only; id lists are fed as given
+    max_length: int | None = None  # texts only
+    progress: bool = False  # a texts-done progress bar on stderr
+    desc: str = "forward"
+
+
+@dataclass
+class ForwardBatch:
+    """One padded batch as the sinks see it (tensors already on the model's device).
+
+    ``indices[b]`` is row b's position in the caller's input order; ``token_ids[b]`` its
+    unpadded ids; ``input_ids``, ``attention_mask``, ``position_ids`` are ``[B, T]``.
+    """
+
+    indices: list[int]
+    token_ids: list[list[int]]
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    position_ids: torch.Tensor
+    padding_side: PaddingSide
+
+    def first_is(self, token_id: int | None) -> torch.Tensor | None:
+        """``[B]`` bool: row starts with ``token_id`` (e.g. BOS); None when there is no such id."""
+        if token_id is None:
+            return None
+        return torch.tensor(
+            [bool(ids) and ids[0] == token_id for ids in self.token_ids],
+            device=self.input_ids.device,
+        )
+
+
+class Sink(Protocol[R_co]):
+    """Receives residual states during the engine's forward pass (see the module docstring)."""
+
+    @property
+    def layers(self) -> Sequence[int]: ...
+
+    def on_batch_start(self, batch: ForwardBatch) -> None: ...
+
+    def __call__(self, layer: int, hidden: torch.Tensor) -> None: ...
+
+    def on_batch_end(self, batch: ForwardBatch) -> R_co: ...
+
+
+def pad_id_of(tokenizer: Any) -> int:
+    """The tokenizer's pad id, or 0 (padded positions are masked out, so any id works)."""
+    pad = getattr(tokenizer, "pad_token_id", None)
+    return int(pad) if pad is not None else 0
+
+
+def token_ids_of(handle: ModelHandle, inputs: Inputs, options: ForwardOptions) -> list[list[int]]:
+    """Tokenise texts, or check and copy pre-tokenised id lists (fed exactly as given)."""
+    if all(isinstance(item, str) for item in inputs):
+        texts = [str(item) for item in inputs]
+        return tokenize(
+            handle.tokenizer,
+            texts,
+            add_special_tokens=options.add_special_tokens,
+            max_length=options.max_length,
+        )
+    if any(isinstance(item, str) for item in inputs):
+        raise ConfigError("inputs mix texts and token id lists", fix="pass one kind only")
+    ids = [[int(t) for t in row] for row in inputs]
+    for i, row in enumerate(ids):
+        if not row:
+            raise ConfigError(f"token id list #{i} is empty", fix="pass non-empty id lists")
+    return ids
 
 
 def model_inputs(handle: ModelHandle, batch: Batch) -> dict[str, torch.Tensor | bool]:
@@ -73,111 +140,79 @@ def model_inputs(handle: ModelHandle, batch: Batch) -> dict[str, torch.Tensor | 
     return kwargs
 
 
-def iter_capture(
+def iter_forward(
     handle: ModelHandle,
-    texts: Sequence[str],
+    inputs: Inputs,
+    sinks: Sequence[Sink[Any]],
     *,
-    layers: str | int | list[int] | None = None,
-    options: CaptureOptions | None = None,
-) -> Iterator[tuple[list[int], dict[int, torch.Tensor | list[torch.Tensor]], list[int]]]:
-    """Yield ``(indices, states, n_tokens)`` batch by batch (in length order, not input order).
+    options: ForwardOptions | None = None,
+    editors: Sequence[Editor] = (),
+    token_ids: list[list[int]] | None = None,
+) -> Iterator[tuple[ForwardBatch, list[Any]]]:
+    """Run ``inputs`` (texts or id lists) batch by batch; yield each batch with the list of its
+    sinks' ``on_batch_end`` results (batches come in length order: use ``batch.indices``).
 
-    ``states[layer]`` is ``[B, D]`` when pooled, else a list of ``[T_i, D]``.
+    The pass stops after the deepest layer any sink needs. ``editors`` act in the same pass;
+    their row selections refer to input indices. ``token_ids`` passes ids the caller already
+    tokenised from ``inputs`` (to avoid tokenising twice).
     """
-    opts = options or CaptureOptions()
-    pooling = check_pooling(opts.pooling)
-    wanted = resolve_layers(layers, handle.n_layers)
-    tok = handle.tokenizer
-    ids = tokenize(
-        tok, texts, add_special_tokens=opts.add_special_tokens, max_length=opts.max_length
-    )
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
-    bos = tok.bos_token_id
+    opts = options or ForwardOptions()
+    if not sinks:
+        raise ConfigError("the forward engine got no sinks", fix="pass at least one sink")
+    ids = token_ids if token_ids is not None else token_ids_of(handle, inputs, opts)
+    wanted = sorted({layer for sink in sinks for layer in sink.layers})
+    if not wanted:
+        raise ConfigError("no sink asked for a layer", fix="give each sink at least one layer")
+    top = handle.n_layers
+    if wanted[0] < 0 or wanted[-1] > top:
+        raise ConfigError(f"layers {wanted} out of range", fix=f"use layers 0..{top}")
+    routes = {layer: [s for s in sinks if layer in set(s.layers)] for layer in wanted}
+
+    def dispatch(layer: int, hidden: torch.Tensor) -> None:
+        for sink in routes[layer]:
+            sink(layer, hidden)
+
     batches = make_batches(
         ids,
-        pad_id=pad_id,
+        pad_id=pad_id_of(handle.tokenizer),
         batch_size=opts.batch_size,
         max_batch_tokens=opts.max_batch_tokens,
         padding_side=opts.padding_side,
         sort_by_length=opts.sort_by_length,
     )
-    for batch in with_progress(batches, total=len(ids), desc="capture", enabled=opts.progress):
-        mask = batch.attention_mask.to(handle.device)
-        skip = None
-        if opts.skip_bos and bos is not None and pooling in ("mean", "weighted_mean"):
-            skip = torch.tensor([ids[i][0] == bos for i in batch.indices], device=handle.device)
-        sink = _PoolingSink(mask, pooling, skip, opts)
-        inputs = model_inputs(handle, batch)
-        with torch.no_grad(), record_residual(handle.blocks, wanted, sink):
-            run_until_stopped(lambda: handle.model(**inputs))  # noqa: B023 - called at once
-        out = sink.out
-        yield batch.indices, out, [len(ids[i]) for i in batch.indices]
+    for batch in with_progress(batches, total=len(ids), desc=opts.desc, enabled=opts.progress):
+        kwargs = model_inputs(handle, batch)
+        view = ForwardBatch(
+            indices=batch.indices,
+            token_ids=[ids[i] for i in batch.indices],
+            input_ids=kwargs["input_ids"],  # type: ignore[arg-type]
+            attention_mask=kwargs["attention_mask"],  # type: ignore[arg-type]
+            position_ids=batch.position_ids.to(handle.device),
+            padding_side=opts.padding_side,
+        )
+        for sink in sinks:
+            sink.on_batch_start(view)
+        with (
+            torch.no_grad(),
+            edit(handle, editors, row_ids=batch.indices),
+            record_residual(handle.blocks, wanted, dispatch),
+        ):
+            # The single place in babelscope where a forward pass is cut short.
+            run_until_stopped(lambda: handle.model(**kwargs))  # noqa: B023 - called at once
+        yield view, [sink.on_batch_end(view) for sink in sinks]
 
 
-def capture(
+def iter_sink(
     handle: ModelHandle,
-    texts: Sequence[str],
+    inputs: Inputs,
+    sink: Sink[R],
     *,
-    layers: str | int | list[int] | None = None,
-    options: CaptureOptions | None = None,
-    **overrides: object,
-) -> CaptureResult:
-    """Capture residual states of ``texts`` at ``layers`` (default: all, 0..n_layers).
-
-    Keyword ``overrides`` set :class:`CaptureOptions` fields, e.g. ``pooling="last"``.
-    Returns states in input order (batching and sorting are invisible to the caller).
-    """
-    opts = options or CaptureOptions()
-    if overrides:
-        opts = CaptureOptions(**{**opts.__dict__, **overrides})  # type: ignore[arg-type]
-    wanted = resolve_layers(layers, handle.n_layers)
-    n = len(texts)
-    pooled_parts: dict[int, list[tuple[list[int], torch.Tensor]]] = {k: [] for k in wanted}
-    token_rows: dict[int, list[torch.Tensor | None]] = {k: [None] * n for k in wanted}
-    n_tokens = torch.zeros(n, dtype=torch.long)
-    for indices, states, counts in iter_capture(handle, texts, layers=wanted, options=opts):
-        n_tokens[indices] = torch.tensor(counts)
-        for layer, value in states.items():
-            if isinstance(value, list):
-                for i, row in zip(indices, value, strict=True):
-                    token_rows[layer][i] = row
-            else:
-                pooled_parts[layer].append((indices, value))
-    pooled: dict[int, torch.Tensor] = {}
-    tokens: dict[int, list[torch.Tensor]] = {}
-    for layer in wanted:
-        if opts.pooling == "none":
-            tokens[layer] = [t for t in token_rows[layer] if t is not None]
-        elif pooled_parts[layer]:
-            order = torch.tensor([i for idx, _ in pooled_parts[layer] for i in idx])
-            values = torch.cat([v for _, v in pooled_parts[layer]])
-            result = torch.empty_like(values)
-            result[order] = values
-            pooled[layer] = result
-    return CaptureResult(wanted, opts.pooling, pooled, tokens, n_tokens)
-
-
-class _PoolingSink:
-    """Receives ``hidden[B, T, D]`` from the hooks and keeps only the pooled (or unpadded)
-    states, so full states are never held for all layers at once."""
-
-    def __init__(
-        self, mask: torch.Tensor, pooling: Pooling, skip: torch.Tensor | None, opts: CaptureOptions
-    ) -> None:
-        self.mask, self.pooling, self.skip, self.opts = mask, pooling, skip, opts
-        self.out: dict[int, torch.Tensor | list[torch.Tensor]] = {}
-
-    def __call__(self, layer: int, hidden: torch.Tensor) -> None:
-        if self.pooling == "none":
-            real = self.mask.bool()
-            self.out[layer] = [_cast(hidden[row][real[row]], self.opts) for row in range(len(real))]
-        else:
-            pooled = pool(hidden, self.mask, self.pooling, skip_first=self.skip)
-            self.out[layer] = _cast(pooled, self.opts)
-
-
-def _cast(tensor: torch.Tensor, opts: CaptureOptions) -> torch.Tensor:
-    tensor = tensor.detach()
-    if opts.out_dtype is not None:
-        tensor = tensor.to(opts.out_dtype)
-    return tensor.cpu()  # no-op on CPU; the pooled and indexed tensors are already fresh
+    options: ForwardOptions | None = None,
+    editors: Sequence[Editor] = (),
+    token_ids: list[list[int]] | None = None,
+) -> Iterator[tuple[ForwardBatch, R]]:
+    """:func:`iter_forward` for a single sink, with its result type kept."""
+    for batch, (result,) in iter_forward(
+        handle, inputs, [sink], options=options, editors=editors, token_ids=token_ids
+    ):
+        yield batch, result

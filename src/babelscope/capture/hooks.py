@@ -15,10 +15,10 @@ class StopForward(Exception):  # noqa: N818 - a control-flow signal, not an erro
     final norm, LM head) never runs."""
 
 
-Sink = Callable[[int, torch.Tensor], None]
+LayerCallback = Callable[[int, torch.Tensor], None]
 
 
-def _first_tensor(output: Any) -> torch.Tensor:
+def first_tensor(output: Any) -> torch.Tensor:
     # Some families return the hidden state, others a tuple (hidden, attn weights, ...).
     tensor: torch.Tensor = output[0] if isinstance(output, tuple | list) else output
     return tensor
@@ -26,13 +26,18 @@ def _first_tensor(output: Any) -> torch.Tensor:
 
 @contextlib.contextmanager
 def record_residual(
-    blocks: nn.ModuleList, layers: Sequence[int], sink: Sink, *, stop_after_last: bool = True
+    blocks: nn.ModuleList,
+    layers: Sequence[int],
+    sink: LayerCallback,
+    *,
+    stop_after_last: bool = True,
 ) -> Iterator[None]:
     """Call ``sink(layer, hidden[B, T, D])`` for each requested layer during a forward pass.
 
     Layer 0 is read from the input of block 0, layer i from the output of block i-1 (0-based
     module index). With ``stop_after_last`` the pass is cut after the deepest requested layer by
-    raising :class:`StopForward`; callers run the model inside :func:`run_until_stopped`.
+    raising :class:`StopForward`; the forward engine (:mod:`babelscope.capture.engine`, the only
+    caller) runs the model inside :func:`run_until_stopped`.
     """
     wanted = sorted(set(layers))
     deepest = wanted[-1] if wanted else 0
@@ -46,7 +51,7 @@ def record_residual(
 
     def make_post_hook(layer: int) -> Callable[..., None]:
         def post_hook(_module: nn.Module, _args: Any, output: Any) -> None:
-            sink(layer, _first_tensor(output))
+            sink(layer, first_tensor(output))
             if stop_after_last and layer == deepest:
                 raise StopForward
 

@@ -13,35 +13,37 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
-from torch import nn
 
-from babelscope.capture.batching import make_batches, tokenize, with_progress
-from babelscope.capture.engine import model_inputs
-from babelscope.capture.hooks import record_residual, run_until_stopped
+from babelscope.capture.editors import Editor
+from babelscope.capture.engine import ForwardBatch, ForwardOptions, Inputs, iter_sink
+from babelscope.capture.sinks import LastPositionSink
 from babelscope.capture.sites import resolve_layers
+from babelscope.lens.base import Lens
+from babelscope.lens.unembed import Unembed
 
 if TYPE_CHECKING:
     from babelscope.models.handle import ModelHandle
 
 
-class LogitLens(nn.Module):
-    """``hidden[..., D]`` → ``logits[..., V]`` through final norm, unembedding and softcap."""
+class LogitLens(Lens):
+    """``hidden[..., D]`` → ``logits[..., V]`` (float32) through the model's own final norm,
+    unembedding and softcap (:class:`~babelscope.lens.unembed.Unembed`); no translator, so the
+    layer does not matter. ``dtype`` runs the head in another dtype."""
 
-    def __init__(self, handle: ModelHandle) -> None:
+    def __init__(self, handle: ModelHandle, *, dtype: torch.dtype | str | None = None) -> None:
         super().__init__()
-        self.norm = handle.final_norm
-        self.unembed = handle.unembed
-        self.softcap = handle.softcap
+        self.unembed = Unembed(handle, dtype=dtype)
 
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        logits: torch.Tensor = self.unembed(self.norm(hidden))
-        if self.softcap:
-            logits = torch.tanh(logits / self.softcap) * self.softcap
+    def transform_hidden(self, hidden: torch.Tensor, layer: int | None = None) -> torch.Tensor:
+        return hidden
+
+    def forward(self, hidden: torch.Tensor, layer: int | None = None) -> torch.Tensor:
+        logits: torch.Tensor = self.unembed(hidden)
         return logits
 
-    def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
+    def log_probs(self, hidden: torch.Tensor, layer: int | None = None) -> torch.Tensor:
         """Log-probabilities ``[..., V]`` in float32 (whatever the model dtype)."""
-        return torch.log_softmax(self.forward(hidden).float(), dim=-1)
+        return self.unembed.log_probs(hidden)
 
 
 @dataclass
@@ -56,60 +58,73 @@ class LensBatch:
     log_probs: torch.Tensor
 
 
+class LastPositionLensSink(LastPositionSink):
+    """Engine sink: each row's last real token at every layer, decoded by ``lens`` →
+    ``[B, L, V]`` log-probs (one unembedding over all ``B·L`` rows)."""
+
+    def __init__(self, lens: Lens, layers: Sequence[int]) -> None:
+        super().__init__(layers)
+        self.lens = lens
+
+    def on_batch_end(self, batch: ForwardBatch) -> torch.Tensor:  # type: ignore[override]
+        stacked = super().on_batch_end(batch)  # [B, L, D]
+        with torch.no_grad():
+            return self.lens.log_probs_stacked(stacked, self.layers)
+
+
 def iter_last_position_lens(
     handle: ModelHandle,
-    prompts: Sequence[str],
+    prompts: Inputs,
     *,
     layers: str | int | list[int] | None = None,
     batch_size: int = 16,
     add_special_tokens: bool = True,
     progress: bool = False,
+    lens: Lens | None = None,
+    editors: Sequence[Editor] = (),
 ) -> Iterator[LensBatch]:
-    """Logit-lens log-probs at each prompt's last token, for every selected layer.
+    """Lens log-probs at each prompt's last token, for every selected layer.
 
-    One forward per batch, stopped after the deepest selected block; the lens then runs as a
-    single ``[B·L, D] @ [D, V]`` product. Rows come in length order: use ``indices``.
+    ``prompts`` are texts or pre-tokenised id lists; ``lens`` defaults to the logit lens.
+    One forward per batch (left padding), stopped after the deepest selected block; the lens
+    then runs as a single ``[B·L, D] @ [D, V]`` product. Rows come in length order: use
+    ``indices``. ``editors`` edit the pass (row ids = input indices).
     """
     wanted = resolve_layers(layers, handle.n_layers)
-    tok = handle.tokenizer
-    ids = tokenize(tok, prompts, add_special_tokens=add_special_tokens, max_length=None)
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
-    lens = LogitLens(handle)
-    batches = make_batches(ids, pad_id=pad_id, batch_size=batch_size, padding_side="left")
-    for batch in with_progress(batches, total=len(ids), desc="lens", enabled=progress):
-        collected: dict[int, torch.Tensor] = {}
-        inputs = model_inputs(handle, batch)
-        with torch.no_grad():
-            # left padding: the last column is every prompt's last token
-            with record_residual(handle.blocks, wanted, _LastColumn(collected)):
-                run_until_stopped(lambda: handle.model(**inputs))  # noqa: B023 - called at once
-            stacked = torch.stack([collected[layer] for layer in wanted], dim=1)  # [B, L, D]
-            log_probs = lens.log_probs(stacked)
+    sink = LastPositionLensSink(lens if lens is not None else LogitLens(handle), wanted)
+    options = ForwardOptions(
+        batch_size=batch_size,
+        padding_side="left",
+        add_special_tokens=add_special_tokens,
+        progress=progress,
+        desc="lens",
+    )
+    for batch, log_probs in iter_sink(handle, prompts, sink, options=options, editors=editors):
         yield LensBatch(batch.indices, wanted, log_probs)
-
-
-class _LastColumn:
-    def __init__(self, store: dict[int, torch.Tensor]) -> None:
-        self.store = store
-
-    def __call__(self, layer: int, hidden: torch.Tensor) -> None:
-        self.store[layer] = hidden[:, -1]
 
 
 def reduce_last_position_lens(
     handle: ModelHandle,
-    prompts: Sequence[str],
+    prompts: Inputs,
     reducer: Callable[[LensBatch], torch.Tensor],
     *,
     layers: str | int | list[int] | None = None,
     batch_size: int = 16,
     progress: bool = False,
+    lens: Lens | None = None,
+    editors: Sequence[Editor] = (),
 ) -> torch.Tensor:
     """Apply ``reducer`` (→ ``[B, ...]``) to each batch and return the rows in input order,
     so the full ``[N, L, V]`` log-probs (GBs for a 262k vocabulary) never exist at once."""
     parts: list[tuple[list[int], torch.Tensor]] = []
     for lens_batch in iter_last_position_lens(
-        handle, prompts, layers=layers, batch_size=batch_size, progress=progress
+        handle,
+        prompts,
+        layers=layers,
+        batch_size=batch_size,
+        progress=progress,
+        lens=lens,
+        editors=editors,
     ):
         parts.append((lens_batch.indices, reducer(lens_batch)))
     order = torch.tensor([i for idx, _ in parts for i in idx])
@@ -131,10 +146,16 @@ class TopTokens:
 
 
 def top_tokens(
-    handle: ModelHandle, prompt: str, *, layers: str | int | list[int] | None = None, k: int = 5
+    handle: ModelHandle,
+    prompt: str,
+    *,
+    layers: str | int | list[int] | None = None,
+    k: int = 5,
+    lens: Lens | None = None,
 ) -> TopTokens:
-    """The lens's top-``k`` next tokens at the prompt's last position, layer by layer."""
-    (lens_batch,) = list(iter_last_position_lens(handle, [prompt], layers=layers))
+    """The lens's (default: logit lens) top-``k`` next tokens at the prompt's last position,
+    layer by layer."""
+    (lens_batch,) = list(iter_last_position_lens(handle, [prompt], layers=layers, lens=lens))
     log_probs = lens_batch.log_probs[0]  # [L, V]
     probs = log_probs.exp()
     top = probs.topk(k, dim=-1)

@@ -22,13 +22,16 @@ class ArchSpec:
     ``layers`` is the ``ModuleList`` of decoder blocks, ``final_norm`` the norm applied to the
     last block's output before the unembedding ``unembed``. ``softcap_attr`` names the config
     attribute holding final-logit softcapping (Gemma 2 uses 30.0; Gemma 3 leaves it unset), read
-    from the text config at load time — never assumed.
+    from the text config at load time — never assumed. ``mlp_down`` is the MLP's down
+    projection *relative to one block*: its input is the MLP's intermediate activation (the
+    "neurons" that :class:`~babelscope.capture.editors.ScaleNeurons` edits); None = unknown.
     """
 
     layers: str
     final_norm: str
     unembed: str = "lm_head"
     softcap_attr: str | None = "final_logit_softcapping"
+    mlp_down: str | None = "mlp.down_proj"
 
 
 _DECODER = ArchSpec(layers="model.layers", final_norm="model.norm")
@@ -46,10 +49,16 @@ ARCHITECTURES: dict[str, ArchSpec] = {
     ),
     "phi3": _DECODER,
     "olmo2": _DECODER,
-    "gpt2": ArchSpec(layers="transformer.h", final_norm="transformer.ln_f"),
-    "bloom": ArchSpec(layers="transformer.h", final_norm="transformer.ln_f"),
-    "gpt_neox": ArchSpec(layers="gpt_neox.layers", final_norm="gpt_neox.final_layer_norm"),
-    "xglm": ArchSpec(layers="model.layers", final_norm="model.layer_norm"),
+    "gpt2": ArchSpec(layers="transformer.h", final_norm="transformer.ln_f", mlp_down="mlp.c_proj"),
+    "bloom": ArchSpec(
+        layers="transformer.h", final_norm="transformer.ln_f", mlp_down="mlp.dense_4h_to_h"
+    ),
+    "gpt_neox": ArchSpec(
+        layers="gpt_neox.layers",
+        final_norm="gpt_neox.final_layer_norm",
+        mlp_down="mlp.dense_4h_to_h",
+    ),
+    "xglm": ArchSpec(layers="model.layers", final_norm="model.layer_norm", mlp_down="fc2"),
 }
 
 
@@ -96,7 +105,8 @@ def guess_arch(model: nn.Module) -> ArchSpec:
     """Guess the parts of an unknown family from the module tree.
 
     Layers: the longest ``ModuleList``. Final norm: the last module whose name contains "norm"
-    or "ln" that is not inside the layers. Unembedding: ``get_output_embeddings()``.
+    or "ln" that is not inside the layers. Unembedding: ``get_output_embeddings()``. MLP down
+    projection: the first of the known names found inside the first block.
     """
     from torch import nn
 
@@ -120,4 +130,13 @@ def guess_arch(model: nn.Module) -> ArchSpec:
             if mod is head:
                 unembed_name = name
                 break
-    return ArchSpec(layers=layers_name, final_norm=norm_name, unembed=unembed_name)
+    block = model.get_submodule(layers_name)[0]  # type: ignore[index]
+    names = {name for name, _ in block.named_modules()}
+    mlp_down = next((path for path in _MLP_DOWN_GUESSES if path in names), None)
+    return ArchSpec(
+        layers=layers_name, final_norm=norm_name, unembed=unembed_name, mlp_down=mlp_down
+    )
+
+
+# Where the known families keep the MLP down projection inside a block, most common first.
+_MLP_DOWN_GUESSES = ("mlp.down_proj", "mlp.c_proj", "mlp.dense_4h_to_h", "mlp.fc2", "fc2")

@@ -191,6 +191,7 @@ def generation_view(
     """Greedy generation, then one forward over prompt + generated tokens, lens at every layer."""
     if not prompt.strip():
         raise ConfigError("the generation prompt is empty", fix="pass a non-empty prompt")
+    from babelscope.capture.api import capture
     from babelscope.lens.logit_lens import LogitLens
 
     codes = [resolve_language(code).code for code in languages]
@@ -207,15 +208,16 @@ def generation_view(
     new_ids = generated[n_prompt:].tolist()
     if not new_ids:
         raise ConfigError("the model generated nothing", fix="try another prompt")
-    # Feed exactly the generated ids back (decode + encode would not round-trip).
-    states = _states_for_ids(handle, generated.tolist())
+    # Feed exactly the generated ids back (decode + encode would not round-trip): one engine
+    # pass keeping every layer's tokens, then the lens at the positions that produced them.
+    layers = list(range(handle.n_layers + 1))
+    states = capture(handle, [generated.tolist()], layers=layers, pooling="none", batch_size=1)
     positions = list(range(n_prompt - 1, n_prompt - 1 + len(new_ids)))
-    lens = LogitLens(handle)
     soft = cached_soft_attribution(tok, codes, n_rows=handle.vocab_size)
-    layers = sorted(states)
+    stacked = torch.stack([states.tokens[layer][0][positions] for layer in layers], dim=1)
     with torch.no_grad():
-        stacked = torch.stack([states[layer][positions] for layer in layers], dim=1)
-        probs = lens.log_probs(stacked).exp().numpy()  # [T, L, V]
+        log_probs = LogitLens(handle).log_probs(stacked.to(handle.device))  # [T, L, V]
+    probs = log_probs.exp().cpu().numpy()
     dist = soft.mass(probs)
     return GenerationView(
         model=handle.name,
@@ -225,23 +227,3 @@ def generation_view(
         languages=[*codes, OTHER],
         dist=dist,
     )
-
-
-def _states_for_ids(handle: ModelHandle, ids: list[int]) -> dict[int, torch.Tensor]:
-    """Residual states ``[T, D]`` at every layer for one given token sequence."""
-    from babelscope.capture.batching import Batch
-    from babelscope.capture.engine import model_inputs
-    from babelscope.capture.hooks import record_residual, run_until_stopped
-
-    input_ids = torch.tensor([ids])
-    mask = torch.ones_like(input_ids)
-    batch = Batch([0], input_ids, mask, (mask.cumsum(-1) - 1))
-    store: dict[int, torch.Tensor] = {}
-
-    def sink(layer: int, hidden: torch.Tensor) -> None:
-        store[layer] = hidden[0].detach()
-
-    inputs = model_inputs(handle, batch)
-    with torch.no_grad(), record_residual(handle.blocks, list(range(handle.n_layers + 1)), sink):
-        run_until_stopped(lambda: handle.model(**inputs))
-    return store

@@ -1,12 +1,12 @@
 """All forward-pass mechanics of activation patching, behind three functions.
 
-This is the only module of the analysis that touches hooks. When the capture engine grows its
-editors (a scoped ``PatchState``), the bodies here move onto them; the signatures of
-:func:`last_position_states`, :func:`patched_final_log_probs` and
-:func:`iter_patched_log_probs` (the batched, multi-layer form ``run.py`` uses) are the contract
-the rest of ``analyses.patching`` relies on. The prefix key/value cache trick (see
-:func:`iter_patched_log_probs`) is what makes all-layer runs cheap; an engine port should keep
-it or an equivalent.
+States are read through the capture engine (:func:`~babelscope.capture.capture`) and the patch
+is the engine's :class:`~babelscope.capture.editors.PatchState` editor inside its scoped
+:func:`~babelscope.capture.edit_scope.edit` — no hook of its own. What this module adds is the
+prefix key/value cache (see :func:`iter_patched_log_probs`): a patch at the last token cannot
+change earlier positions, so the prompt minus its last token runs once per batch and each
+patched layer re-runs one token, which makes all-layer runs ~L times cheaper. The engine has no
+cache reuse, so that loop lives here; tokenisation, batching and padding are the engine's.
 
 Layer convention (as everywhere in babelscope): layer 0 is the input of block 0 (the
 embeddings), layer ``ℓ ≥ 1`` the output of block ``ℓ-1``. Patching layer ``ℓ`` therefore
@@ -22,10 +22,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
 
+from babelscope.capture.api import CaptureOptions, capture
 from babelscope.capture.batching import make_batches, tokenize
-from babelscope.capture.engine import CaptureOptions, capture, model_inputs
+from babelscope.capture.edit_scope import edit
+from babelscope.capture.editors import PatchState
+from babelscope.capture.engine import model_inputs
 from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -129,6 +131,7 @@ def iter_patched_log_probs(
         if keep_last:  # the LM head on one position, not all (it dominates small models)
             inputs["logits_to_keep"] = 1
         cache = _prefix_cache(handle, inputs)
+        lengths = batch.attention_mask.sum(-1)  # real tokens: the patched one is the last
         steps: list[int | None] = [*layers, *([None] if unpatched else [])]
         for k, layer in enumerate(steps):
             step = (
@@ -139,7 +142,9 @@ def iter_patched_log_probs(
             with torch.no_grad(), contextlib.ExitStack() as scope:
                 if layer is not None:
                     value = states[batch.indices, k].to(device=handle.device, dtype=handle.dtype)
-                    scope.enter_context(replace_last_position(handle.blocks, layer, value))
+                    rows = range(len(batch.indices))
+                    patch = PatchState(layer, rows, position=-1, value=value)
+                    scope.enter_context(edit(handle, [patch], prompt_len=lengths))
                 logits = handle.model(**step).logits[:, -1]
             yield k, batch.indices, torch.log_softmax(logits.float(), dim=-1).cpu()
 
@@ -164,39 +169,3 @@ def _last_token_inputs(inputs: dict[str, Any], cache_kwarg: str, cache: Any) -> 
     step[cache_kwarg] = cache  # the attention mask stays full width: prefix + token
     step["use_cache"] = True
     return step
-
-
-@contextlib.contextmanager
-def replace_last_position(blocks: nn.ModuleList, layer: int, value: torch.Tensor) -> Iterator[None]:
-    """While open, the residual at ``layer`` has its last column replaced by ``value[B, D]``.
-
-    One hook: a pre-hook on block 0 for layer 0, else a forward hook on block ``layer-1``;
-    removed in ``finally`` even when the forward raises.
-    """
-
-    def patch(hidden: torch.Tensor) -> torch.Tensor:
-        patched = hidden.clone()
-        patched[:, -1] = value.to(hidden.dtype)
-        return patched
-
-    def pre_hook(
-        _module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        if args:
-            return (patch(args[0]), *args[1:]), kwargs
-        return args, {**kwargs, "hidden_states": patch(kwargs["hidden_states"])}
-
-    def post_hook(_module: nn.Module, _args: Any, output: Any) -> Any:
-        # Some families return the hidden state, others a tuple (hidden, attention, ...).
-        if isinstance(output, tuple | list):
-            return type(output)((patch(output[0]), *output[1:]))
-        return patch(output)
-
-    if layer == 0:
-        handle = blocks[0].register_forward_pre_hook(pre_hook, with_kwargs=True)
-    else:
-        handle = blocks[layer - 1].register_forward_hook(post_hook)
-    try:
-        yield
-    finally:
-        handle.remove()

@@ -12,17 +12,16 @@ block's raw output in chunks of ``head_chunk`` positions, keeping only each posi
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 
-from babelscope.capture.batching import make_batches, tokenize
-from babelscope.capture.engine import model_inputs
-from babelscope.capture.hooks import record_residual, run_until_stopped
+from babelscope.capture.batching import tokenize
+from babelscope.capture.engine import ForwardBatch, ForwardOptions, iter_sink
 from babelscope.capture.pooling import Pooling, pool
+from babelscope.lens.unembed import Unembed
 
 if TYPE_CHECKING:
     from babelscope.models.handle import ModelHandle
@@ -92,124 +91,93 @@ def forward_texts(
         covered = _scored_text(tok, texts, ids, content)
         out["scored_bytes"] = torch.tensor([b for b, _ in covered], dtype=torch.long)
         out["scored_chars"] = torch.tensor([c for _, c in covered], dtype=torch.long)
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
-    bos = tok.bos_token_id
-    head = _head(handle, spec.head_dtype) if text_metrics else None
-    for batch in make_batches(
-        ids,
-        pad_id=pad_id,
+    unembed = (
+        Unembed(handle, dtype=spec.head_dtype, chunk=spec.head_chunk) if text_metrics else None
+    )
+    sink = _RankSink(spec, sorted(recorded), handle.tokenizer.bos_token_id, unembed)
+    options = ForwardOptions(
         batch_size=spec.batch_size,
         max_batch_tokens=spec.max_batch_tokens,
         padding_side="right",
-    ):
-        mask = batch.attention_mask.to(handle.device)
-        skip = None
-        if spec.skip_bos and bos is not None:
-            skip = torch.tensor([ids[i][0] == bos for i in batch.indices], device=handle.device)
-        sink = _Sink(mask, spec, skip, keep_full=handle.n_layers if text_metrics else None)
-        inputs = model_inputs(handle, batch)
-        with torch.no_grad(), record_residual(handle.blocks, sorted(recorded), sink):
-            run_until_stopped(lambda: handle.model(**inputs))  # noqa: B023 - called at once
+        desc="rank",
+    )
+    for batch, (pooled, bits) in iter_sink(handle, texts, sink, options=options, token_ids=ids):
         rows = torch.tensor(batch.indices)
-        for name, value in sink.pooled.items():
+        for name, value in pooled.items():
             out[name][rows] = value.to(device="cpu", dtype=dtype)
-        if text_metrics:
-            assert sink.full is not None
-            bits, count = next_token_bits(
-                handle,
-                sink.full,
-                batch.input_ids.to(handle.device),
-                mask,
-                chunk=spec.head_chunk,
-                unembed=head,
-            )
-            out["nll_bits"][rows] = bits.cpu()
-            out["scored_tokens"][rows] = count.cpu()
+        if bits is not None:
+            out["nll_bits"][rows] = bits[0].cpu()
+            out["scored_tokens"][rows] = bits[1].cpu()
     return out
 
 
-class _Sink:
-    """Pools each recorded layer with every pooling; keeps the last block's full output."""
+_BatchOut = tuple[dict[str, torch.Tensor], tuple[torch.Tensor, torch.Tensor] | None]
+
+
+class _RankSink:
+    """Pools each of ``spec.layers`` with every pooling; with an ``unembed``, scores every
+    next token from the deepest of ``layers`` (the last block), whose full output is kept only
+    until the end of the batch."""
 
     def __init__(
-        self,
-        mask: torch.Tensor,
-        spec: ForwardSpec,
-        skip: torch.Tensor | None,
-        keep_full: int | None,
+        self, spec: ForwardSpec, layers: list[int], bos_id: int | None, unembed: Unembed | None
     ) -> None:
-        self.mask, self.spec, self.skip, self.keep_full = mask, spec, skip, keep_full
-        self.pooled: dict[str, torch.Tensor] = {}
-        self.full: torch.Tensor | None = None
+        self.spec, self.layers, self.bos_id, self.unembed = spec, layers, bos_id, unembed
         self.wanted = set(spec.layers)
+        self._batch: ForwardBatch | None = None
+        self._skip: torch.Tensor | None = None
+        self._pooled: dict[str, torch.Tensor] = {}
+        self._full: torch.Tensor | None = None
+
+    def on_batch_start(self, batch: ForwardBatch) -> None:
+        self._batch, self._pooled, self._full = batch, {}, None
+        self._skip = batch.first_is(self.bos_id) if self.spec.skip_bos else None
 
     def __call__(self, layer: int, hidden: torch.Tensor) -> None:
-        if layer == self.keep_full:
-            self.full = hidden.detach()
+        assert self._batch is not None, "on_batch_start was not called"
+        if self.unembed is not None and layer == self.layers[-1]:
+            self._full = hidden.detach()
         if layer not in self.wanted:
             return
+        mask = self._batch.attention_mask
         for pooling in self.spec.poolings:
-            skip = self.skip if pooling in ("mean", "weighted_mean") else None
-            pooled = pool(hidden.detach(), self.mask, pooling, skip_first=skip)
-            self.pooled[state_name(pooling, layer)] = pooled.float()
+            skip = self._skip if pooling in ("mean", "weighted_mean") else None
+            pooled = pool(hidden.detach(), mask, pooling, skip_first=skip)
+            self._pooled[state_name(pooling, layer)] = pooled.float()
+
+    def on_batch_end(self, batch: ForwardBatch) -> _BatchOut:
+        bits = None
+        if self.unembed is not None:
+            assert self._full is not None
+            bits = next_token_bits(self.unembed, self._full, batch.input_ids, batch.attention_mask)
+        pooled, self._pooled, self._full = self._pooled, {}, None
+        return pooled, bits
 
 
 def next_token_bits(
-    handle: ModelHandle,
-    hidden: torch.Tensor,
-    input_ids: torch.Tensor,
-    mask: torch.Tensor,
-    *,
-    chunk: int = 128,
-    unembed: torch.nn.Module | None = None,
+    unembed: Unembed, hidden: torch.Tensor, input_ids: torch.Tensor, mask: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Summed −log₂ p(next token) per row, from the last block's raw output.
 
     ``hidden`` ``[B, T, D]`` (before the final norm), ``input_ids`` and ``mask`` ``[B, T]``
-    (right padding). Position t predicts token t+1 wherever both are real. The final norm,
-    unembedding and softcap run on ``chunk`` positions at a time, so at most ``[chunk, V]``
-    logits exist. ``unembed`` replaces the model's unembedding (e.g. a bfloat16 copy).
-    Returns ``(bits [B] float64, scored [B] long)``.
+    (right padding). Position t predicts token t+1 wherever both are real. ``unembed`` (final
+    norm, head, softcap) runs on ``unembed.chunk`` positions at a time, so at most
+    ``[chunk, V]`` logits exist. Returns ``(bits [B] float64, scored [B] long)``.
     """
-    head = unembed if unembed is not None else handle.unembed
     real = mask.bool()
     pairs = real[:, :-1] & real[:, 1:]  # [B, T-1]
     rows, cols = pairs.nonzero(as_tuple=True)
     targets = input_ids[:, 1:][rows, cols]
     states = hidden[:, :-1][rows, cols]  # [M, D]
     nats = torch.zeros(hidden.shape[0], dtype=torch.float64, device=hidden.device)
-    softcap = handle.softcap
+    chunk = unembed.chunk
     with torch.no_grad():
         for start in range(0, states.shape[0], chunk):
             part = slice(start, start + chunk)
-            logits = head(handle.final_norm(states[part])).float()  # [c, V]
-            if softcap:
-                logits = torch.tanh(logits / softcap) * softcap
-            lse = torch.logsumexp(logits, dim=-1)
-            picked = logits.gather(1, targets[part].unsqueeze(1)).squeeze(1)
+            lse, picked = unembed.logsumexp_and_target(states[part], targets[part])
+            # per chunk, as before the engine existed: the float64 sums keep their order
             nats.index_add_(0, rows[part], (lse - picked).double())
     return nats / LN2, pairs.sum(-1)
-
-
-class _CastHead(torch.nn.Module):
-    """The unembedding run in another dtype (inputs cast in, logits out in float32)."""
-
-    def __init__(self, unembed: torch.nn.Module, dtype: torch.dtype) -> None:
-        super().__init__()
-        self.inner = copy.deepcopy(unembed).to(dtype)
-        self.dtype = dtype
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        logits: torch.Tensor = self.inner(hidden.to(self.dtype))
-        return logits.float()
-
-
-def _head(handle: ModelHandle, dtype: str) -> torch.nn.Module | None:
-    """``None`` (use the model's own head) unless another head dtype is asked for."""
-    wanted = getattr(torch, dtype)
-    if wanted == handle.dtype:
-        return None
-    return _CastHead(handle.unembed, wanted)
 
 
 def _scored_text(
