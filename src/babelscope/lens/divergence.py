@@ -10,11 +10,11 @@ into one ``rest`` bucket. Both distributions are coarsened the same way, onto ``
 with the exact rest mass, the data-processing inequality makes the coarse KL a lower bound of
 the full KL, equal to it when ``p`` and ``q`` agree in shape inside the rest bucket. The final
 distribution's rest mass is exact (``1 − Σ_C p``, computed once per position with no gradient).
-The lens's rest mass needs the lens's log-partition over the rest of the vocabulary; it is estimated from ``m`` tokens drawn
-uniformly without replacement from ``V \\ C``: ``log Σ_rest e^z ≈ log(|V \\ C| / m) + logsumexp
-(z_sample)`` (a consistent estimate of the rest sum, exact at ``m = |V \\ C|``). So each step and
-layer costs ``(|C| + m)·D`` per position instead of ``V·D``. A test shows the coarse loss tracks
-the full KL across training checkpoints.
+The lens's rest mass needs the lens's log-partition over the rest of the vocabulary; it is
+estimated from ``m`` tokens drawn uniformly without replacement from ``V \\ C``: ``log Σ_rest
+e^z ≈ log(|V \\ C| / m) + logsumexp (z_sample)`` (a consistent estimate of the rest sum, exact
+at ``m = |V \\ C|``). So each step and layer costs ``(|C| + m)·D`` per position instead of
+``V·D``. A test shows the coarse loss tracks the full KL across training checkpoints.
 """
 
 from __future__ import annotations
