@@ -1,27 +1,45 @@
-"""``babelscope lens``: per-layer top tokens of the logit lens for one prompt."""
+"""``babelscope lens``: per-layer top tokens of a lens for one prompt; ``babelscope lens train``
+and ``babelscope lens eval`` train and judge a multilingual tuned lens (cmd_lens_tuned.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from babelscope.cli.options import add_model_options, load_from_args
+from babelscope.cli.options import (
+    add_lens_option,
+    add_model_options,
+    lens_from_args,
+    load_from_args,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("lens", help="decode every layer of one prompt with the logit lens")
-    add_model_options(parser)
-    parser.add_argument("--prompt", required=True, help="the prompt text")
+    parser = sub.add_parser(
+        "lens",
+        help="decode every layer of one prompt with a lens; `lens train` / `lens eval` for a "
+        "tuned lens",
+        description="Top tokens of every layer for --prompt, or one of the subcommands.",
+    )
+    add_model_options(parser, required=False)
+    parser.add_argument("--prompt", help="the prompt text")
+    add_lens_option(parser)
     parser.add_argument("--layers", default="all", help="e.g. all, 0,4,8-12, -1 (default all)")
     parser.add_argument("--top-k", type=int, default=5, metavar="K", help="tokens per layer")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
+    from babelscope.cli import cmd_lens_tuned
+
+    actions = parser.add_subparsers(dest="lens_action", metavar="ACTION")
+    cmd_lens_tuned.register(actions)
 
 
 def run(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
-    if not args.prompt.strip():
+    if not args.model:
+        raise ConfigError("no model given", fix="pass --model gemma-3-270m (or another model)")
+    if not args.prompt or not args.prompt.strip():
         raise ConfigError("the prompt is empty", fix="pass --prompt 'some text'")
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be ≥ 1, got {args.top_k}", fix="pass --top-k 5")
@@ -33,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(handle, ModelHandle)
     layers = resolve_layers(args.layers, handle.n_layers)
     k = min(args.top_k, handle.vocab_size)
-    result = top_tokens(handle, args.prompt, layers=layers, k=k)
+    lens = lens_from_args(args, handle)
+    result = top_tokens(handle, args.prompt, layers=layers, k=k, lens=lens)
     if args.json:
         rows = [
             {

@@ -9,16 +9,22 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babelscope.lens.tuned import TunedLens
 
 
-def add_model_options(parser: argparse.ArgumentParser, *, multiple: bool = False) -> None:
+def add_model_options(
+    parser: argparse.ArgumentParser, *, multiple: bool = False, required: bool = True
+) -> None:
     help_text = "bundled alias (gemma-3-270m, smollm2-135m), hub id org/name[@rev], folder or .gguf"
     if multiple:
         parser.add_argument(
             "--model", action="append", required=False, metavar="M", help=help_text + "; repeat"
         )
     else:
-        parser.add_argument("--model", required=True, metavar="M", help=help_text)
+        parser.add_argument("--model", required=required, metavar="M", help=help_text)
     add_runtime_options(parser)
 
 
@@ -89,3 +95,29 @@ def load_from_args(args: argparse.Namespace, spec: str) -> object:
     return load_model(
         spec, dtype=args.dtype, device=args.device, trust_remote_code=args.trust_remote_code
     )
+
+
+def add_lens_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lens",
+        default="logit",
+        metavar="LENS",
+        help="logit (default) or tuned:DIR (a folder from `babelscope lens train`)",
+    )
+
+
+def lens_from_args(args: argparse.Namespace, handle: object) -> TunedLens | None:
+    """The lens ``--lens`` names, loaded for ``handle`` (``None`` for the logit lens)."""
+    from babelscope.errors import ConfigError
+
+    spec = str(args.lens).strip()
+    if spec == "logit":
+        return None
+    kind, sep, where = spec.partition(":")
+    if kind != "tuned" or not sep or not where.strip():
+        raise ConfigError(f"cannot read --lens {spec!r}", fix="use --lens logit or tuned:DIR")
+    from babelscope.lens.tuned import TunedLens
+    from babelscope.models.handle import ModelHandle
+
+    assert isinstance(handle, ModelHandle)
+    return TunedLens.load(where.strip(), handle)

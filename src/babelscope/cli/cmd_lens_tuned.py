@@ -1,0 +1,191 @@
+"""``babelscope lens train`` and ``babelscope lens eval``: a multilingual tuned lens.
+
+``train`` fits one affine translator per layer on FLORES sentences drawn round-robin from the
+chosen languages (all by default), never on the held-out sentence ids, and is resumable: rerun
+the same command with the same ``--out`` after a kill. ``eval`` scores the logit lens and the
+tuned lens side by side on the held-out sentences (exact full-vocabulary KL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+from babelscope.cli.options import add_model_options, load_from_args
+
+
+def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    train = actions.add_parser(
+        "train",
+        help="train a tuned lens on language-balanced FLORES text (resumable)",
+        description="Train per-layer affine translators (Belrose et al. 2023) with the model "
+        "frozen, on sentences drawn round-robin from --languages. Rerun with the same --out to "
+        "continue after an interruption.",
+    )
+    _common(train)
+    train.add_argument("--tokens", type=int, default=60_000, help="training positions (60000)")
+    train.add_argument(
+        "--loss",
+        choices=("coarse", "full"),
+        default=None,
+        help="coarse: top-k + sampled-rest KL (default on CPU); full: exact KL (default on GPU)",
+    )
+    train.add_argument("--batch-sentences", type=int, default=16, help="sentences per step")
+    train.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (1e-3)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(handler=run_train)
+
+    evaluate = actions.add_parser(
+        "eval",
+        help="compare the logit lens and a tuned lens on held-out sentences",
+        description="KL(final ‖ lens) and top-1 agreement per layer and language.",
+    )
+    _common(evaluate)
+    evaluate.add_argument("--lens", required=True, metavar="DIR", help="a `lens train` folder")
+    evaluate.add_argument(
+        "--positions", type=int, default=24, help="scored positions per language (24)"
+    )
+    evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    evaluate.set_defaults(handler=run_eval)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_model_options(parser)
+    parser.add_argument("--data", required=True, help="flores200:PATH (folder or tarball)")
+    parser.add_argument("--split", default="dev", help="FLORES split (default dev)")
+    parser.add_argument("--languages", default="all", help="all (default) or codes: fra_Latn,…")
+    parser.add_argument("--out", default=None, help="output folder")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def _slug(model: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", model.rstrip("/").rsplit("/", 1)[-1]).strip("-.")
+    return name or "model"
+
+
+def _open_texts(args: argparse.Namespace) -> tuple[object, list[str], dict[str, list[str]]]:
+    from babelscope.analyses.ranking.pipeline import resolve_run_languages
+    from babelscope.data.flores import FloresDataset
+    from babelscope.data.spec import parse_data_spec
+    from babelscope.errors import DataError
+
+    dataset = parse_data_spec(args.data)
+    if not isinstance(dataset, FloresDataset):
+        raise DataError(f"--data {args.data} is not FLORES", fix="pass flores200:PATH")
+    languages = resolve_run_languages(dataset, args.languages, args.split)
+    return dataset, languages, dataset.parallel(languages, args.split)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from babelscope.errors import ConfigError
+
+    if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0:
+        raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 60000")
+    dataset, languages, texts = _open_texts(args)
+    from babelscope.data.flores import FloresDataset
+    from babelscope.lens.train import LensTrainSettings, LossKind, train_tuned_lens
+    from babelscope.models.handle import ModelHandle
+
+    assert isinstance(dataset, FloresDataset)
+    handle = load_from_args(args, args.model)
+    assert isinstance(handle, ModelHandle)
+    loss: LossKind = args.loss or ("full" if handle.device.type == "cuda" else "coarse")
+    settings = LensTrainSettings(
+        tokens=args.tokens, batch_sentences=args.batch_sentences, lr=args.lr, loss=loss,
+        seed=args.seed,
+    )  # fmt: skip
+    out = args.out or f"babelscope-runs/lens-{_slug(args.model)}"
+    provenance = {
+        "data": args.data,
+        "split": args.split,
+        "data_hash": dataset.data_hash(languages, args.split),
+        "argv": sys.argv[1:],
+    }
+    _lens, progress = train_tuned_lens(
+        handle, texts, out, settings=settings, provenance=provenance,
+        progress=not args.no_progress,
+    )  # fmt: skip
+    summary = {
+        "kind": "tuned-lens",
+        "out": str(out),
+        "model": args.model,
+        "languages": len(languages),
+        "steps": progress.steps,
+        "positions": progress.positions,
+        "resumed_from_step": progress.resumed_from,
+        "final_loss_bits": progress.losses_bits[-1] if progress.losses_bits else None,
+        "seconds": round(progress.seconds, 1),
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    print(
+        f"wrote {out} ({progress.positions} positions, {progress.seconds:.0f} s)", file=sys.stderr
+    )
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from babelscope.errors import ConfigError
+
+    if args.positions < 1:
+        raise ConfigError(f"--positions {args.positions} is too few", fix="use 24")
+    from babelscope.lens.tuned import TunedLens, read_manifest
+
+    manifest = read_manifest(__import__("pathlib").Path(args.lens).expanduser())
+    _dataset, languages, texts = _open_texts(args)
+    from babelscope.lens.evaluate import compare_to_logit, evaluate_lenses
+    from babelscope.lens.logit_lens import LogitLens
+    from babelscope.lens.training_data import HeldOut
+    from babelscope.models.handle import ModelHandle
+    from babelscope.runs import RunFolder
+
+    held = HeldOut(int(manifest.get("settings", {}).get("holdout_every", 5)))
+    if manifest.get("split", args.split) != args.split:
+        held = HeldOut(1)  # another split was never trained on: every sentence is held out
+    handle = load_from_args(args, args.model)
+    assert isinstance(handle, ModelHandle)
+    tuned = TunedLens.load(args.lens, handle)
+    logit = LogitLens(handle)
+    n = min(len(rows) for rows in texts.values())
+    eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
+    out = RunFolder(args.out or f"babelscope-runs/lens-eval-{_slug(args.model)}")
+    frame = evaluate_lenses(
+        handle, eval_texts, {"logit": lambda h, _layer: logit(h), "tuned": tuned},
+        positions_per_language=args.positions, progress=not args.no_progress,
+    )  # fmt: skip
+    verdict = compare_to_logit(frame)
+    out.write_table("lens_eval.parquet", frame)
+    out.write_table("lens_eval_verdict.parquet", verdict)
+    from babelscope.plotting.lens_eval import plot_lens_eval
+
+    figure = plot_lens_eval(frame, title=f"{args.model}: logit vs tuned lens (held out)")
+    out.write_bytes("plots/lens_eval.png", _png(figure))
+    summary = {
+        "kind": "lens-eval",
+        "out": str(out.path),
+        "model": args.model,
+        "lens": args.lens,
+        "languages": len(languages),
+        "share_languages_all_layers_better": float(verdict.all_better.mean()),
+        "languages_not_better": sorted(verdict.loc[~verdict.all_better, "language"]),
+    }
+    out.finish({**summary, "command": "lens eval", "argv": sys.argv[1:]})
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    print(
+        f"tuned lens below the logit lens at every layer 1..L-1 for "
+        f"{verdict.all_better.sum()}/{len(verdict)} languages; wrote {out.path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _png(figure: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)  # type: ignore[attr-defined]
+    return buffer.getvalue()
