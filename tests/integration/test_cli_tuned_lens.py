@@ -81,3 +81,14 @@ def test_a_lens_for_another_model_is_refused(
     code = main(["lens", "--model", str(other), "--prompt", "hi", "--lens", f"tuned:{lens_dir}"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "trained for model" in err and "lens train" in err
+
+
+def test_latent_lens_option_checks_folders_before_loading(
+    tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["latent", "--model", str(tiny_model_dir), "--source", "fr", "--target", "de",
+         "--lens", "tuned:/nonexistent/lens"]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "not a tuned-lens folder" in err and len(err.splitlines()) == 1

@@ -79,11 +79,11 @@ def test_coarse_kl_is_exact_when_nothing_is_lumped_and_a_lower_bound_otherwise()
         full = kl_full(final, logit(hidden))
         everything = coarse_target(final, top_k=final.shape[-1])
         assert everything.rest_ids.numel() == 0
-        exact = kl_coarse(logit, hidden, everything, rest_samples=1)
+        exact = kl_coarse(logit.unembed, hidden, everything, rest_samples=1)
         torch.testing.assert_close(exact, full, atol=1e-5, rtol=1e-5)
         # All rest tokens sampled: the rest bucket is exact, so data processing gives ≤ full.
         some = coarse_target(final, top_k=4)
-        coarse = kl_coarse(logit, hidden, some, rest_samples=10_000)
+        coarse = kl_coarse(logit.unembed, hidden, some, rest_samples=10_000)
         assert bool((coarse <= full + 1e-6).all())
         assert float(coarse.mean()) > 0
 
@@ -105,7 +105,7 @@ def test_coarse_loss_tracks_full_kl_across_checkpoints(tmp_path: Path) -> None:
             gen = torch.Generator().manual_seed(0)
             coarse = [
                 kl_coarse(
-                    logit,
+                    logit.unembed,
                     lens.translate(states[layer], layer),
                     target,
                     rest_samples=32,
@@ -220,3 +220,38 @@ def test_evaluation_uses_exact_kl_and_a_trained_lens_beats_the_logit_lens(tmp_pa
     assert float(cell.kl_bits.iloc[0]) == pytest.approx(direct, rel=1e-4)
     verdict = compare_to_logit(frame)
     assert verdict.all_better.all(), verdict
+
+
+def test_latent_language_through_a_tuned_lens() -> None:
+    """At init the tuned lens reproduces the logit-lens masses exactly; trained translators
+    change the inner layers but never the last (which is the model's own head)."""
+    import numpy as np
+
+    from babelscope.analyses.latent import Pair, latent_language
+    from babelscope.data.lexicon import Lexicon
+
+    fra, deu = "abcdefgh", "ijklmnop"
+    lexicon = Lexicon(
+        {f"c{i}": {"fra_Latn": [fra[i]], "deu_Latn": [deu[i]], "eng_Latn": [LETTERS[16 + i]]}
+         for i in range(8)},
+        version="tiny",
+    )  # fmt: skip
+    handle = _handle(sharpen=5.0)
+    pairs = [Pair.make("translation", "fra_Latn", "deu_Latn")]
+
+    def run(lens):  # type: ignore[no-untyped-def]
+        return latent_language(
+            [handle], pairs, lexicon=lexicon, shots=2, progress=False, lens=lens
+        ).runs[0]
+
+    plain = run(None)
+    fresh = TunedLens(handle)
+    at_init = run(lambda _h: fresh)
+    np.testing.assert_array_equal(at_init.mass, plain.mass)
+    trained = TunedLens(handle)
+    with torch.no_grad():
+        for translator in trained.translators:
+            translator.weight.normal_(std=0.5)
+    moved = run(lambda _h: trained)
+    np.testing.assert_allclose(moved.mass[:, -1], plain.mass[:, -1], atol=1e-6)
+    assert np.abs(moved.mass[:, 1:-1] - plain.mass[:, 1:-1]).max() > 1e-4

@@ -7,7 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-from babelscope.cli.options import add_model_options, add_run_options, add_words_options
+from babelscope.cli.options import (
+    add_lenses_option,
+    add_model_options,
+    add_run_options,
+    add_words_options,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +35,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--latent", default="", help="extra candidate latent languages, comma-separated"
     )
     add_words_options(parser)
+    add_lenses_option(parser)
     parser.add_argument(
         "--overlap",
         choices=["shared", "drop"],
@@ -120,6 +126,9 @@ def execute(
     for code in latent:
         resolve_language(code)
     lexicon = combine_words(args.words, args.lexicon)
+    from babelscope.cli.options import lens_picker
+
+    pick_lens = lens_picker(list(getattr(args, "lens", []) or []))
     start = time.perf_counter()
     handles = []
     views = []
@@ -138,6 +147,7 @@ def execute(
         max_prompts=args.max_prompts,
         overlap=getattr(args, "overlap", "shared"),
         min_prefix_chars=getattr(args, "min_prefix_chars", None),
+        lens=pick_lens,
     )
     if generate:
         langs = view_languages or list(

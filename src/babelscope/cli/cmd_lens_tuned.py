@@ -153,7 +153,7 @@ def run_eval(args: argparse.Namespace) -> int:
     eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
     out = RunFolder(args.out or f"babelscope-runs/lens-eval-{_slug(args.model)}")
     frame = evaluate_lenses(
-        handle, eval_texts, {"logit": lambda h, _layer: logit(h), "tuned": tuned},
+        handle, eval_texts, {"logit": logit, "tuned": tuned},
         positions_per_language=args.positions, progress=not args.no_progress,
     )  # fmt: skip
     verdict = compare_to_logit(frame)

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from babelscope.lens.tuned import TunedLens
+    from babelscope.models.handle import ModelHandle
 
 
 def add_model_options(
@@ -121,3 +124,52 @@ def lens_from_args(args: argparse.Namespace, handle: object) -> TunedLens | None
 
     assert isinstance(handle, ModelHandle)
     return TunedLens.load(where.strip(), handle)
+
+
+def add_lenses_option(parser: argparse.ArgumentParser) -> None:
+    """``--lens`` for commands that run several models: one ``tuned:DIR`` per model."""
+    parser.add_argument(
+        "--lens",
+        action="append",
+        default=[],
+        metavar="LENS",
+        help="logit (default) or tuned:DIR; repeat tuned:DIR once per model (each lens is used "
+        "for the model it was trained for)",
+    )
+
+
+def lens_picker(specs: list[str]) -> Callable[[ModelHandle], TunedLens | None] | None:
+    """A function giving each model its tuned lens from ``--lens`` values (None: logit lens).
+
+    Every folder is checked before any model loads; a model with no matching lens is an
+    error when tuned lenses were asked for (a silent logit-lens fallback would mislabel it)."""
+    from pathlib import Path
+
+    from babelscope.errors import ConfigError
+    from babelscope.lens.tuned import TunedLens, read_manifest
+
+    folders: list[Path] = []
+    for spec in specs:
+        kind, sep, where = spec.strip().partition(":")
+        if spec.strip() == "logit":
+            continue
+        if kind != "tuned" or not sep or not where.strip():
+            raise ConfigError(f"cannot read --lens {spec!r}", fix="use --lens logit or tuned:DIR")
+        folders.append(Path(where.strip()).expanduser())
+    if not folders:
+        return None
+    hashes = {folder: read_manifest(folder).get("model_hash") for folder in folders}
+
+    def pick(handle: ModelHandle) -> TunedLens:
+        for folder, model_hash in hashes.items():
+            if model_hash == handle.model_hash:
+                lens = TunedLens.load(folder, handle)
+                lens.provenance["path"] = str(folder)
+                return lens
+        raise ConfigError(
+            f"no --lens tuned:DIR was trained for {handle.name}",
+            fix=f"train one (babelscope lens train --model {handle.name} --data flores200:PATH) "
+            "or drop --lens for the logit lens",
+        )
+
+    return pick

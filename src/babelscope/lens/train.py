@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import torch
 
 from babelscope.atomic import atomic_write_bytes
-from babelscope.capture.engine import CaptureOptions, capture
+from babelscope.capture.api import CaptureOptions, capture
 from babelscope.errors import ConfigError
 from babelscope.lens.divergence import LN2, coarse_target, kl_coarse, kl_full
 from babelscope.lens.training_data import HeldOut, round_robin
@@ -217,7 +217,7 @@ def _train_step(
 ) -> tuple[float, int]:
     states, n_pos = layer_states(handle, texts, max_length=opts.max_length)
     with torch.no_grad():
-        final = lens.logit_lens.log_probs(states[-1])  # [P, V], the model's own prediction
+        final = lens.unembed.log_probs(states[-1])  # [P, V], the model's own prediction
         target = coarse_target(final, opts.top_k) if opts.loss == "coarse" else None
     optimiser.zero_grad(set_to_none=True)
     total = 0.0
@@ -226,14 +226,14 @@ def _train_step(
         translated = lens.translate(states[layer].float(), layer)
         if target is not None:
             kl = kl_coarse(
-                lens.logit_lens,
+                lens.unembed,
                 translated,
                 target,
                 rest_samples=opts.rest_samples,
                 generator=sampler,
             )
         else:
-            kl = kl_full(final, lens.logit_lens(translated))
+            kl = kl_full(final, lens.unembed(translated))
         loss = kl.mean() / n_layers
         loss.backward()  # type: ignore[no-untyped-call]
         total += float(loss.detach())

@@ -23,7 +23,8 @@ from torch import nn
 from babelscope._version import __version__
 from babelscope.atomic import atomic_write_bytes, atomic_write_text
 from babelscope.errors import ConfigError, DataError
-from babelscope.lens.logit_lens import LogitLens
+from babelscope.lens.base import Lens
+from babelscope.lens.unembed import Unembed
 
 if TYPE_CHECKING:
     from babelscope.models.handle import ModelHandle
@@ -33,8 +34,9 @@ MANIFEST = "manifest.json"
 KIND = "tuned-lens"
 
 
-class TunedLens(nn.Module):
-    """``hidden[..., D]`` at layer ``l`` → ``logits[..., V]`` through the layer's translator.
+class TunedLens(Lens):
+    """``hidden[..., D]`` at layer ``l`` → ``logits[..., V]`` through the layer's translator
+    and the one shared :class:`~babelscope.lens.unembed.Unembed`.
 
     ``translators[l]`` exists for layers ``0..n_layers-1``; layer ``n_layers`` decodes as the
     logit lens. Only the translators are parameters; the unembedding stays the model's own
@@ -54,13 +56,11 @@ class TunedLens(nn.Module):
         self.translators = nn.ModuleList(linears)
         self.to(device=handle.device, dtype=torch.float32)
         # Not a submodule: its parameters are the model's and must not be trained or saved.
-        object.__setattr__(self, "_logit_lens", LogitLens(handle))
+        object.__setattr__(self, "unembed", Unembed(handle))
         self.provenance: dict[str, Any] = {}
 
-    @property
-    def logit_lens(self) -> LogitLens:
-        lens: LogitLens = self.__dict__["_logit_lens"]
-        return lens
+    def transform_hidden(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:
+        return self.translate(hidden, layer)
 
     def translate(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:
         """``h + A_l h + b_l`` (float32 inside; returned in ``hidden``'s dtype)."""
@@ -70,14 +70,6 @@ class TunedLens(nn.Module):
         translator = self.translators[layer]
         out: torch.Tensor = hidden.float() + translator(hidden.float())
         return out.to(hidden.dtype)
-
-    def forward(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:  # type: ignore[override]
-        logits: torch.Tensor = self.logit_lens(self.translate(hidden, layer))
-        return logits
-
-    def log_probs(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:
-        """Log-probabilities ``[..., V]`` in float32."""
-        return torch.log_softmax(self.forward(hidden, layer).float(), dim=-1)
 
     def _check_layer(self, layer: int) -> None:
         if not 0 <= layer <= self.n_layers:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,11 @@ from babelscope.languages.registry import resolve_language
 
 if TYPE_CHECKING:
     from babelscope.languages.attribution import PrefixIndex
+    from babelscope.lens.base import Lens
     from babelscope.models.handle import ModelHandle
+
+#: Picks each model's lens: ``lens_for(handle)`` → a :class:`Lens`, or None for the logit lens.
+LensFor = Callable[["ModelHandle"], "Lens | None"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ def latent_language(
     min_prefix_chars: int | None = None,
     batch_size: int = 8,
     progress: bool = True,
+    lens: LensFor | None = None,
 ) -> LatentResult:
     """Measure, for each model and pair, the lens probability of the answer in the target, the
     source, English and each ``latent`` language at every layer (Wendler et al. 2024).
@@ -97,6 +102,8 @@ def latent_language(
     share go to a ``shared`` bucket (``overlap="shared"``) or drop the prompt (``"drop"``).
     ``min_prefix_chars`` overrides the per-script minimum prefix length (see
     ``languages.attribution.prefixes``).
+    ``lens(handle)`` picks each model's lens (e.g. its :class:`~babelscope.lens.tuned.TunedLens`;
+    ``None`` from it or no ``lens`` at all = the logit lens).
     Prompts are built per model: shots never start with the answer's first token under that
     model's tokenizer.
     """
@@ -110,9 +117,12 @@ def latent_language(
     lex = resolve_lexicon(lexicon)
     runs: list[PairRun] = []
     provenance = {}
+    lens_used: dict[str, Any] = {}
     for spec in models:
         handle = spec if isinstance(spec, ModelHandle) else load_model(spec, progress=progress)
         provenance[handle.name] = handle.provenance()
+        chosen = lens(handle) if lens is not None else None
+        lens_used[handle.name] = _describe_lens(chosen)
         index = prefix_index(handle.tokenizer, rule)
         for number, pair in enumerate(pairs, 1):
             start = time.perf_counter()
@@ -139,6 +149,7 @@ def latent_language(
                     overlap=mode,
                     batch_size=batch_size,
                     progress=progress,
+                    lens=chosen,
                 )
             )
             if progress:
@@ -165,9 +176,18 @@ def latent_language(
         "accuracy": "final top-1 = first token of the target word or a listed synonym",
         "intervals": "prompts: normal 95%; across pairs: Student-t 95% over pair means",
         "position": "last prompt token",
-        "lens": "logit lens (final norm + unembedding)",
+        "lens": lens_used,
     }
     return LatentResult(runs=runs, models=provenance, settings=settings)
+
+
+def _describe_lens(lens: Lens | None) -> dict[str, Any]:
+    """What decoded the layers, for the run's settings (a tuned lens with its provenance)."""
+    if lens is None:
+        return {"kind": "logit", "what": "logit lens (final norm + unembedding)"}
+    provenance = getattr(lens, "provenance", {}) or {}
+    keep = ("path", "data", "data_hash", "split", "steps", "positions", "settings")
+    return {"kind": type(lens).__name__, **{k: provenance[k] for k in keep if k in provenance}}
 
 
 def _run_pair(
@@ -180,6 +200,7 @@ def _run_pair(
     overlap: str,
     batch_size: int,
     progress: bool,
+    lens: Lens | None = None,
 ) -> PairRun:
     prompts = built.prompts
     prepared = prepare(prompts, index, rule=index.rule, overlap=overlap)
@@ -209,6 +230,7 @@ def _run_pair(
             answer_ids=answers,
             batch_size=batch_size,
             progress=progress,
+            lens=lens,
         )
         mass, shared = result.mass.numpy(), result.shared.numpy()
         other, entropy = result.other.numpy(), result.entropy_bits.numpy()

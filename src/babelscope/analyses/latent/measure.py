@@ -18,6 +18,7 @@ from babelscope.languages.attribution import SHARED
 from babelscope.lens.logit_lens import LensBatch, reduce_last_position_lens
 
 if TYPE_CHECKING:
+    from babelscope.lens.base import Lens
     from babelscope.models.handle import ModelHandle
 
 
@@ -91,11 +92,12 @@ def measure(
     layers: str | list[int] | None = None,
     batch_size: int = 8,
     progress: bool = False,
+    lens: Lens | None = None,
 ) -> Measurement:
-    """Lens masses for every prompt: ``token_ids[n]`` maps each language (and ``"shared"``)
-    to disjoint ids; ``answer_ids[n]`` are the ids that count as a correct final answer. The
-    last selected layer should be the model's last block for ``correct`` to mean "the model's
-    own answer"."""
+    """Lens masses (the logit lens unless ``lens`` is given) for every prompt: ``token_ids[n]``
+    maps each language (and ``"shared"``) to disjoint ids; ``answer_ids[n]`` are the ids that
+    count as a correct final answer. The last selected layer should be the model's last block
+    for ``correct`` to mean "the model's own answer"."""
     from babelscope.capture.sites import resolve_layers
 
     wanted = resolve_layers(layers, handle.n_layers)
@@ -106,6 +108,7 @@ def measure(
         layers=wanted,
         batch_size=batch_size,
         progress=progress,
+        lens=lens,
     )
     return Measurement(
         layers=wanted,
