@@ -124,6 +124,19 @@ def train_tuned_lens(
     resumed_from = step
     started = time.time()
     bar = _progress_bar(opts.tokens, positions, enabled=progress)
+
+    def save_checkpoint() -> None:
+        _checkpoint(
+            folder,
+            fingerprint,
+            lens,
+            optimiser=optimiser,
+            sampler=sampler,
+            step=step,
+            positions=positions,
+            losses=losses,
+        )
+
     try:
         while positions < opts.tokens and step < len(batches):
             if stop_after_steps is not None and step - resumed_from >= stop_after_steps:
@@ -144,16 +157,7 @@ def train_tuned_lens(
                 bar.update(n_pos)
                 bar.set_postfix(loss_bits=f"{loss_bits:.3f}", step=step)
             if step % opts.checkpoint_every == 0:
-                _checkpoint(
-                    folder,
-                    fingerprint,
-                    lens,
-                    optimiser=optimiser,
-                    sampler=sampler,
-                    step=step,
-                    positions=positions,
-                    losses=losses,
-                )
+                save_checkpoint()
     finally:
         if bar is not None:
             bar.close()
@@ -171,16 +175,7 @@ def train_tuned_lens(
         lens.save(folder, provenance=manifest)
         (folder / CHECKPOINT).unlink(missing_ok=True)
     else:
-        _checkpoint(
-            folder,
-            fingerprint,
-            lens,
-            optimiser=optimiser,
-            sampler=sampler,
-            step=step,
-            positions=positions,
-            losses=losses,
-        )
+        save_checkpoint()
     elapsed = time.time() - started
     return lens, TrainProgress(step - resumed_from, positions, losses, resumed_from, elapsed)
 
