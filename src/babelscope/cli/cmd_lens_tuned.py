@@ -35,6 +35,13 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     train.add_argument("--batch-sentences", type=int, default=16, help="sentences per step")
     train.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (1e-3)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=10,
+        metavar="STEPS",
+        help="write a resumable checkpoint every STEPS steps (10); a kill loses at most that",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(handler=run_train)
 
@@ -82,7 +89,7 @@ def _open_texts(args: argparse.Namespace) -> tuple[object, list[str], dict[str, 
 def run_train(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
-    if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0:
+    if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0 or args.checkpoint_every < 1:
         raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 60000")
     dataset, languages, texts = _open_texts(args)
     from babelscope.data.flores import FloresDataset
@@ -95,7 +102,7 @@ def run_train(args: argparse.Namespace) -> int:
     loss: LossKind = args.loss or ("full" if handle.device.type == "cuda" else "coarse")
     settings = LensTrainSettings(
         tokens=args.tokens, batch_sentences=args.batch_sentences, lr=args.lr, loss=loss,
-        seed=args.seed,
+        seed=args.seed, checkpoint_every=args.checkpoint_every,
     )  # fmt: skip
     out = args.out or f"babelscope-runs/lens-{_slug(args.model)}"
     provenance = {
