@@ -55,6 +55,9 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     evaluate.add_argument(
         "--positions", type=int, default=24, help="scored positions per language (24)"
     )
+    evaluate.add_argument(
+        "--sentences", type=int, default=8, help="held-out sentences run per language (8)"
+    )
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
     evaluate.set_defaults(handler=run_eval)
 
@@ -137,8 +140,8 @@ def run_train(args: argparse.Namespace) -> int:
 def run_eval(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
-    if args.positions < 1:
-        raise ConfigError(f"--positions {args.positions} is too few", fix="use 24")
+    if args.positions < 1 or args.sentences < 1:
+        raise ConfigError("--positions and --sentences must be ≥ 1", fix="use 24 and 8")
     from babelscope.lens.tuned import TunedLens, read_manifest
 
     manifest = read_manifest(__import__("pathlib").Path(args.lens).expanduser())
@@ -161,7 +164,8 @@ def run_eval(args: argparse.Namespace) -> int:
     out = RunFolder(args.out or f"babelscope-runs/lens-eval-{_slug(args.model)}")
     frame = evaluate_lenses(
         handle, eval_texts, {"logit": logit, "tuned": tuned},
-        positions_per_language=args.positions, progress=not args.no_progress,
+        positions_per_language=args.positions, sentences_per_language=args.sentences,
+        progress=not args.no_progress,
     )  # fmt: skip
     verdict = compare_to_logit(frame)
     out.write_table("lens_eval.parquet", frame)

@@ -32,6 +32,7 @@ def evaluate_lenses(
     decoders: Mapping[str, Decoder],
     *,
     positions_per_language: int = 24,
+    sentences_per_language: int = 8,
     max_length: int = 128,
     chunk: int = 64,
     progress: bool = False,
@@ -40,6 +41,9 @@ def evaluate_lenses(
     ``kl_bits_sd``, ``top1_agreement`` with the final layer's top-1 token, ``n_positions``.
 
     ``decoders`` maps a lens name (``"logit"``, ``"tuned"``) to ``decode(hidden, layer)``.
+    Only the first ``sentences_per_language`` sentences of each language are run (the scored
+    positions are spread over them): a forward of every held-out sentence would cost more than
+    the scoring it feeds.
     """
     rows = []
     languages = list(texts)
@@ -49,7 +53,8 @@ def evaluate_lenses(
 
         iterator = tqdm(languages, desc="lens eval", unit="lang", leave=False)
     for lang in iterator:
-        states, _ = layer_states(handle, list(texts[lang]), max_length=max_length)
+        chosen = list(texts[lang])[:sentences_per_language]
+        states, _ = layer_states(handle, chosen, max_length=max_length)
         n = int(states[0].shape[0])
         keep = _spread(n, positions_per_language)
         picked = [layer[keep] for layer in states]
