@@ -34,7 +34,9 @@ def test_run_folder_is_complete_and_loads_back(run_folder: Path) -> None:
     assert is_complete(run_folder)
     manifest = json.loads((run_folder / "manifest.json").read_text())
     assert manifest["models"]["smollm2-135m"]["n_layers"] == 30
-    assert manifest["settings"]["lexicon_version"].startswith("cldr")
+    # The default word set is the CLDR nouns table; cloze would have used the calendar set.
+    assert manifest["settings"]["lexicon_version"].startswith("nouns-cldr")
+    assert manifest["settings"]["lexicon_by_task"]["translation"].startswith("nouns-cldr")
     for name in (
         "latent.parquet",
         "entropy.parquet",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
+from pathlib import Path
 
 from babelscope.cli.options import add_model_options, load_from_args
 
@@ -71,11 +71,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
 
-def _slug(model: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", model.rstrip("/").rsplit("/", 1)[-1]).strip("-.")
-    return name or "model"
-
-
 def _open_texts(args: argparse.Namespace) -> tuple[object, list[str], dict[str, list[str]]]:
     from babelscope.analyses.ranking.pipeline import resolve_run_languages
     from babelscope.data.flores import FloresDataset
@@ -95,9 +90,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0 or args.checkpoint_every < 1:
         raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 60000")
     dataset, languages, texts = _open_texts(args)
+    from babelscope.cli.options import model_label
     from babelscope.data.flores import FloresDataset
     from babelscope.lens.train import LensTrainSettings, LossKind, train_tuned_lens
     from babelscope.models.handle import ModelHandle
+    from babelscope.runs import default_run_dir
 
     assert isinstance(dataset, FloresDataset)
     handle = load_from_args(args, args.model)
@@ -107,7 +104,7 @@ def run_train(args: argparse.Namespace) -> int:
         tokens=args.tokens, batch_sentences=args.batch_sentences, lr=args.lr, loss=loss,
         seed=args.seed, checkpoint_every=args.checkpoint_every,
     )  # fmt: skip
-    out = args.out or f"babelscope-runs/lens-{_slug(args.model)}"
+    out = args.out or str(default_run_dir("lens", model_label(args.model)))
     provenance = {
         "data": args.data,
         "split": args.split,
@@ -144,13 +141,14 @@ def run_eval(args: argparse.Namespace) -> int:
         raise ConfigError("--positions and --sentences must be ≥ 1", fix="use 24 and 8")
     from babelscope.lens.tuned import TunedLens, read_manifest
 
-    manifest = read_manifest(__import__("pathlib").Path(args.lens).expanduser())
+    manifest = read_manifest(Path(args.lens).expanduser())
     _dataset, languages, texts = _open_texts(args)
+    from babelscope.cli.options import model_label
     from babelscope.lens.evaluate import compare_to_logit, evaluate_lenses
     from babelscope.lens.logit_lens import LogitLens
     from babelscope.lens.training_data import HeldOut
     from babelscope.models.handle import ModelHandle
-    from babelscope.runs import RunFolder
+    from babelscope.runs import RunFolder, default_run_dir
 
     held = HeldOut(int(manifest.get("settings", {}).get("holdout_every", 5)))
     if manifest.get("split", args.split) != args.split:
@@ -161,7 +159,9 @@ def run_eval(args: argparse.Namespace) -> int:
     logit = LogitLens(handle)
     n = min(len(rows) for rows in texts.values())
     eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
-    out = RunFolder(args.out or f"babelscope-runs/lens-eval-{_slug(args.model)}")
+    out = RunFolder(
+        args.out or default_run_dir("lens-eval", model_label(args.model)), kind="lens-eval"
+    )
     frame = evaluate_lenses(
         handle, eval_texts, {"logit": logit, "tuned": tuned},
         positions_per_language=args.positions, sentences_per_language=args.sentences,
@@ -183,7 +183,21 @@ def run_eval(args: argparse.Namespace) -> int:
         "share_languages_all_layers_better": float(verdict.all_better.mean()),
         "languages_not_better": sorted(verdict.loc[~verdict.all_better, "language"]),
     }
-    out.finish({**summary, "command": "lens eval", "argv": sys.argv[1:]})
+    out.finish(
+        {
+            "kind": "lens-eval",
+            "argv": sys.argv[1:],
+            "models": {handle.name: handle.provenance()},
+            "data": {"spec": args.data, "split": args.split, "languages": languages},
+            "settings": {
+                "lens": args.lens,
+                "positions": args.positions,
+                "sentences": args.sentences,
+                "held_out": f"sentence ids i % {held.every} == 0",
+            },
+            "summary": summary,
+        }
+    )
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     print(
