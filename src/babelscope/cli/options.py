@@ -111,19 +111,28 @@ def add_lens_option(parser: argparse.ArgumentParser) -> None:
 
 def lens_from_args(args: argparse.Namespace, handle: object) -> TunedLens | None:
     """The lens ``--lens`` names, loaded for ``handle`` (``None`` for the logit lens)."""
-    from babelscope.errors import ConfigError
-
-    spec = str(args.lens).strip()
-    if spec == "logit":
+    folder = lens_folder(str(args.lens))
+    if folder is None:
         return None
-    kind, sep, where = spec.partition(":")
-    if kind != "tuned" or not sep or not where.strip():
-        raise ConfigError(f"cannot read --lens {spec!r}", fix="use --lens logit or tuned:DIR")
     from babelscope.lens.tuned import TunedLens
     from babelscope.models.handle import ModelHandle
 
     assert isinstance(handle, ModelHandle)
-    return TunedLens.load(where.strip(), handle)
+    return TunedLens.load(folder, handle)
+
+
+def lens_folder(spec: str) -> Path | None:
+    """The folder a ``--lens`` value names: ``None`` for ``logit``, the path of ``tuned:DIR``
+    (a ConfigError for anything else)."""
+    from babelscope.errors import ConfigError
+
+    text = spec.strip()
+    if text == "logit":
+        return None
+    kind, sep, where = text.partition(":")
+    if kind != "tuned" or not sep or not where.strip():
+        raise ConfigError(f"cannot read --lens {spec!r}", fix="use --lens logit or tuned:DIR")
+    return Path(where.strip()).expanduser()
 
 
 def add_lenses_option(parser: argparse.ArgumentParser) -> None:
@@ -143,19 +152,10 @@ def lens_picker(specs: list[str]) -> Callable[[ModelHandle], TunedLens | None] |
 
     Every folder is checked before any model loads; a model with no matching lens is an
     error when tuned lenses were asked for (a silent logit-lens fallback would mislabel it)."""
-    from pathlib import Path
-
     from babelscope.errors import ConfigError
     from babelscope.lens.tuned import TunedLens, read_manifest
 
-    folders: list[Path] = []
-    for spec in specs:
-        kind, sep, where = spec.strip().partition(":")
-        if spec.strip() == "logit":
-            continue
-        if kind != "tuned" or not sep or not where.strip():
-            raise ConfigError(f"cannot read --lens {spec!r}", fix="use --lens logit or tuned:DIR")
-        folders.append(Path(where.strip()).expanduser())
+    folders = [folder for spec in specs if (folder := lens_folder(spec)) is not None]
     if not folders:
         return None
     hashes = {folder: read_manifest(folder).get("model_hash") for folder in folders}
