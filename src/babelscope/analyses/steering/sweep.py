@@ -1,0 +1,263 @@
+"""Search, don't guess: every method × layer × α (and the two baselines) per target language on
+the *choose* prompts, the best setting per method by the headline, then that setting (and the
+baselines) on the held-out *report* prompts with bootstrap intervals.
+
+Resumable: each cell's rows are written atomically to ``<cells_dir>/<target>/<cell>.parquet``
+as soon as it is scored, and a rerun with the same folder reads finished cells instead of
+generating them (greedy decoding: a recomputed cell would be the same anyway). The choice of
+setting is a function of the choose cells only, so a resumed sweep makes the same choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from babelscope.analyses.steering.cells import (
+    BASELINES,
+    NO_LAYER,
+    Cell,
+    PromptSet,
+    SteererLike,
+    read_cell,
+    reference_bits,
+    run_cell,
+)
+from babelscope.analyses.steering.generate import GenerationSettings
+from babelscope.analyses.steering.lid import lid_target
+from babelscope.analyses.steering.metrics import summarize
+from babelscope.analyses.steering.prompts import (
+    PromptSplit,
+    prompting_prompt,
+    repeat_prompt,
+)
+from babelscope.errors import ConfigError
+from babelscope.languages.registry import resolve_language
+from babelscope.runs import write_parquet
+
+if TYPE_CHECKING:
+    from babelscope.analyses.steering.result import SteerResult
+    from babelscope.capture.editors import Positions
+    from babelscope.data.flores import FloresDataset
+    from babelscope.models.handle import ModelHandle
+
+SUMMARY_KEYS = ("target", "split", "method", "layer", "alpha")
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    """The grid and the protocol (everything here is recorded in the manifest)."""
+
+    alphas: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
+    positions: str = "all"  # "all" or "generated"
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    bootstrap: int = 1000
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def prompt_set(
+    handle: ModelHandle,
+    dataset: FloresDataset,
+    target: str,
+    split: PromptSplit,
+    *,
+    which: str,
+    split_name: str,
+    batch_size: int,
+) -> PromptSet:
+    """The prompts of ``which`` half for ``target`` (FLORES ``split_name`` sentences)."""
+    english = dataset.sentences("eng_Latn", split_name)
+    native = dataset.sentences(target, split_name)
+    ids = split.ids(which)
+    demo = english[split.demo]
+    name = resolve_language(target).name
+    references = tuple(native[i] for i in ids)
+    return PromptSet(
+        ids=ids,
+        prompts=tuple(repeat_prompt(english[i], demo) for i in ids),
+        prompting=tuple(prompting_prompt(english[i], demo, name) for i in ids),
+        references=references,
+        sources=tuple(english[i] for i in ids),
+        reference_bits=reference_bits(handle, references, batch_size),
+    )
+
+
+def grid(target: str, steerers: Sequence[SteererLike], alphas: Sequence[float]) -> list[Cell]:
+    """The choose-half cells of one target: baselines, then each method's layers × α."""
+    cells = [Cell(target, "choose", method, NO_LAYER, 0.0) for method in BASELINES]
+    for steerer in steerers:
+        layers = list(steerer.layers) or [NO_LAYER]
+        cells += [
+            Cell(target, "choose", steerer.method, layer, float(a))
+            for layer in layers
+            for a in alphas
+        ]
+    return cells
+
+
+def summarize_rows(rows: pd.DataFrame, *, replicates: int, seed: int) -> pd.DataFrame:
+    """One row per setting (:data:`SUMMARY_KEYS`) with means and 95% bootstrap intervals over
+    prompts of LFS, chrF++, chrF++ vs English, fluency and the headline."""
+    out = []
+    for key, part in rows.groupby(list(SUMMARY_KEYS), sort=False):
+        part = part.sort_values("prompt_id")
+        stats = summarize(
+            part["lfs"].to_numpy(float),
+            part["chrf"].to_numpy(float),
+            part["chrf_source"].to_numpy(float),
+            part["fluency"].to_numpy(float),
+            replicates=replicates,
+            seed=seed,
+        )
+        stats["lingua_lfs"] = float(part["lingua_lfs"].mean())
+        stats["bits_per_char"] = float(part["bits_per_char"].mean())
+        out.append(dict(zip(SUMMARY_KEYS, key, strict=True)) | stats)
+    return pd.DataFrame(out)
+
+
+def choose(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each (target, method)'s best choose-half setting by headline (ties: smaller α, then the
+    lower layer). Settings with an undefined headline (target without a lid.176 label) are
+    never chosen."""
+    chosen = summary[(summary["split"] == "choose") & summary["headline"].notna()]
+    chosen = chosen[~chosen["method"].isin(BASELINES)]
+    if chosen.empty:
+        return chosen.loc[:, list(SUMMARY_KEYS)].copy()
+    chosen = chosen.assign(_abs=chosen["alpha"].abs()).sort_values(
+        ["target", "method", "headline", "_abs", "layer"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
+    )
+    return chosen.groupby(["target", "method"], sort=False).head(1).drop(columns="_abs")
+
+
+def run_sweep(
+    handle: ModelHandle,
+    dataset: FloresDataset,
+    steerers: Mapping[tuple[str, str], SteererLike],
+    split: PromptSplit,
+    *,
+    targets: Sequence[str],
+    flores_split: str = "dev",
+    settings: SweepSettings | None = None,
+    cells_dir: Path,
+    progress: bool = False,
+    stop_after: int | None = None,
+    on_cell: Callable[[Cell, float], None] | None = None,
+) -> SteerResult:
+    """The whole sweep (module docstring); ``steerers[(method, target)]``.
+
+    ``stop_after`` computes at most that many new cells and then raises
+    :class:`SweepInterruptedError` (a test of resuming; the CLI never sets it). ``on_cell(cell,
+    seconds)`` is called after each computed cell (the bench's per-config cost)."""
+    import time
+
+    from babelscope.analyses.steering.result import SteerResult
+
+    opts = settings or SweepSettings()
+    if opts.positions not in ("all", "generated"):
+        raise ConfigError(f"bad positions {opts.positions!r}", fix="use all or generated")
+    positions: Positions = "all" if opts.positions == "all" else "generated"
+    codes = [resolve_language(t).code for t in targets]
+    by_target = {c: [s for (m, t), s in steerers.items() if t == c] for c in codes}
+    n_methods = len({m for m, _ in steerers})
+    total = sum(len(grid(c, by_target[c], opts.alphas)) + 2 + n_methods for c in codes)
+    bar = _progress(total, progress)
+    computed = 0
+    frames: list[pd.DataFrame] = []
+    gen = opts.generation
+
+    def cell_rows(cell: Cell, prompts: PromptSet) -> pd.DataFrame:
+        nonlocal computed
+        path = cells_dir / cell.name
+        rows = read_cell(path)
+        if rows is None:
+            if stop_after is not None and computed >= stop_after:
+                raise SweepInterruptedError(f"stopped after {computed} cells")
+            start = time.perf_counter()
+            steerer = steerers.get((cell.method, cell.target))
+            rows = run_cell(handle, cell, prompts, steerer, settings=gen, positions=positions)
+            write_parquet(path, rows)
+            computed += 1
+            if on_cell is not None:
+                on_cell(cell, time.perf_counter() - start)
+        bar(cell)
+        return rows
+
+    for code in codes:
+        halves = {
+            which: prompt_set(
+                handle,
+                dataset,
+                code,
+                split,
+                which=which,
+                split_name=flores_split,
+                batch_size=gen.batch_size,
+            )
+            for which in ("choose", "report")
+        }
+        chosen_rows = [
+            cell_rows(c, halves["choose"]) for c in grid(code, by_target[code], opts.alphas)
+        ]
+        frames += chosen_rows
+        picked = choose(summarize_rows(pd.concat(chosen_rows), replicates=1, seed=opts.seed))
+        report = [Cell(code, "report", m, NO_LAYER, 0.0) for m in BASELINES]
+        report += [
+            Cell(code, "report", str(r.method), int(r.layer), float(r.alpha))
+            for r in picked.itertuples()
+        ]
+        frames += [cell_rows(c, halves["report"]) for c in report]
+    bar(None)
+    generations = pd.concat(frames, ignore_index=True)
+    summary = summarize_rows(generations, replicates=opts.bootstrap, seed=opts.seed)
+    notes = {c: lid_target(c).note for c in codes}
+    return SteerResult(
+        model=handle.provenance(),
+        generations=generations,
+        summary=summary,
+        chosen=choose(summary),
+        prompts=split.to_dict(),
+        settings=opts.to_dict(),
+        notes=notes,
+    )
+
+
+class SweepInterruptedError(RuntimeError):
+    """Raised by :func:`run_sweep` when ``stop_after`` cells were computed."""
+
+
+def _progress(total: int, enabled: bool) -> Callable[[Cell | None], None]:
+    """A cells-done bar with ETA on stderr; called with None at the end."""
+    if not enabled:
+        return lambda _cell: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="steer", unit="cell")
+
+    def step(cell: Cell | None) -> None:
+        if cell is None:
+            bar.close()
+            return
+        bar.set_postfix_str(f"{cell.target} {cell.method} L{cell.layer} α{cell.alpha:g}")
+        bar.update(1)
+
+    return step
+
+
+def summary_columns() -> list[str]:
+    """The per-setting table's metric columns in display order."""
+    names = ["lfs", "chrf", "chrf_source", "fluency", "headline"]
+    return [f"{n}{s}" for n in names for s in ("", "_lo", "_hi")]
+
+
+def finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
