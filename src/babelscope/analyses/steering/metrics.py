@@ -39,7 +39,7 @@ TERMS = ("lfs", "chrf", "fluency")
 
 @cache
 def _chrf() -> Any:
-    from sacrebleu.metrics import CHRF
+    from sacrebleu.metrics.chrf import CHRF
 
     return CHRF(word_order=2)
 

@@ -63,14 +63,11 @@ class SteerResult:
         """Key numbers for the manifest: per target and method, the report-half headline,
         LFS and chrF++ (NaN → null in the manifest)."""
         out: dict[str, Any] = {}
-        for row in self.report_table().itertuples():
-            out[f"{row.target}/{row.method}"] = {
-                "layer": int(row.layer),
-                "alpha": float(row.alpha),
-                "headline": _num(row.headline),
-                "lfs": _num(row.lfs),
-                "chrf": _num(row.chrf),
-                "fluency": _num(row.fluency),
+        for row in self.report_table().to_dict("records"):
+            out[f"{row['target']}/{row['method']}"] = {
+                "layer": int(row["layer"]),
+                "alpha": float(row["alpha"]),
+                **{key: _num(row[key]) for key in ("headline", "lfs", "chrf", "fluency")},
             }
         return out
 

@@ -10,6 +10,7 @@ setting is a function of the choose cells only, so a resumed sweep makes the sam
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,7 +61,9 @@ class SweepSettings:
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-native (tuples as lists), so a saved result loads back equal."""
+        out: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return out
 
 
 def prompt_set(
@@ -152,12 +155,14 @@ def run_sweep(
     progress: bool = False,
     stop_after: int | None = None,
     on_cell: Callable[[Cell, float], None] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> SteerResult:
     """The whole sweep (module docstring); ``steerers[(method, target)]``.
 
     ``stop_after`` computes at most that many new cells and then raises
     :class:`SweepInterruptedError` (a test of resuming; the CLI never sets it). ``on_cell(cell,
-    seconds)`` is called after each computed cell (the bench's per-config cost)."""
+    seconds)`` is called after each computed cell (the bench's per-config cost); ``data``
+    (the corpus spec, split, hash) is recorded in the result."""
     import time
 
     from babelscope.analyses.steering.result import SteerResult
@@ -212,8 +217,8 @@ def run_sweep(
         picked = choose(summarize_rows(pd.concat(chosen_rows), replicates=1, seed=opts.seed))
         report = [Cell(code, "report", m, NO_LAYER, 0.0) for m in BASELINES]
         report += [
-            Cell(code, "report", str(r.method), int(r.layer), float(r.alpha))
-            for r in picked.itertuples()
+            Cell(code, "report", str(r["method"]), int(r["layer"]), float(r["alpha"]))
+            for r in picked.to_dict("records")
         ]
         frames += [cell_rows(c, halves["report"]) for c in report]
     bar(None)
@@ -228,6 +233,7 @@ def run_sweep(
         prompts=split.to_dict(),
         settings=opts.to_dict(),
         notes=notes,
+        data=data,
     )
 
 
