@@ -20,11 +20,18 @@ from babelscope.runs import read_manifest, slug
 if TYPE_CHECKING:
     from babelscope.analyses.latent.generation import GenerationView
     from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.steering.result import SteerResult
     from babelscope.report.html import Report
 
 #: Run kinds the report reads, and the family of sections each gets (a demo is a latent run).
-KINDS = {"latent": "latent", "demo": "latent", "rank": "rank", "patching": "patching"}
-_FIX = "pass the --out folder of a finished babelscope latent, demo, rank or patch run"
+KINDS = {
+    "latent": "latent",
+    "demo": "latent",
+    "rank": "rank",
+    "patching": "patching",
+    "steer": "steer",
+}
+_FIX = "pass the --out folder of a finished babelscope latent, demo, rank, patch or steer run"
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ def read_run(path: str | Path) -> FinishedRun:
     if kind not in KINDS:
         raise DataError(
             f"{folder} holds a run of unknown kind ({kind or 'not recorded'})",
-            fix="babelscope report reads latent, demo, rank and patch run folders",
+            fix="babelscope report reads latent, demo, rank, patch and steer run folders",
         )
     return FinishedRun(folder, str(kind), manifest)
 
@@ -78,10 +85,12 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     from babelscope.analyses.patching import PatchingResult
     from babelscope.analyses.patching.result import RUNS_JSON as PATCHING_RUNS
     from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.steering.result import SteerResult
     from babelscope.report.html import Report
     from babelscope.report.sections.latent import add_latent_sections
     from babelscope.report.sections.patching import add_patching_sections
     from babelscope.report.sections.ranking import add_rank_comparison, add_rank_sections
+    from babelscope.report.sections.steering import add_steer_sections
 
     if not paths:
         raise DataError("no run folder given", fix=_FIX)
@@ -102,10 +111,13 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     used = {"runs", "provenance", "rank-comparison"}
     several = sum(run.family == "latent" for run in runs) > 1
     # Load everything before drawing anything: a broken folder fails fast.
-    loaders: dict[str, Callable[[Path], LatentResult | RankResult | PatchingResult]] = {
+    loaders: dict[
+        str, Callable[[Path], LatentResult | RankResult | PatchingResult | SteerResult]
+    ] = {
         "latent": LatentResult.load,
         "rank": RankResult.load,
         "patching": PatchingResult.load,
+        "steer": SteerResult.load,
     }
     results = {run.path: loaders[run.family](run.path) for run in runs}
     views = {run.path: _generation_views(run) for run in runs if run.family == "latent"}
@@ -131,6 +143,8 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
             add_patching_sections(
                 report, result, prefix=_prefix("patching", slug(run.path.name), used)
             )
+        elif isinstance(result, SteerResult):
+            add_steer_sections(report, result, prefix=_prefix("steer", slug(run.path.name), used))
         else:
             short = result.model_name.rstrip("/").rsplit("/", 1)[-1]  # org/name, a path
             prefix = _prefix("rank", slug(short), used)
@@ -162,6 +176,8 @@ def _default_title(kinds: set[str]) -> str:
         return "babelscope: which language does the model think in?"
     if kinds == {"rank"}:
         return "babelscope: how well is each language represented?"
+    if kinds == {"steer"}:
+        return "babelscope: moving the model between languages"
     return "babelscope: latent language and language ranking"
 
 

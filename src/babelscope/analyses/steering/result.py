@@ -71,15 +71,27 @@ class SteerResult:
             }
         return out
 
+    def pareto_frame(self, target: str) -> pd.DataFrame:
+        """The choose-half settings of ``target`` with a boolean ``chosen`` column."""
+        summary = self.summary
+        part = summary[(summary["target"] == target) & (summary["split"] == "choose")].copy()
+        mine = self.chosen[self.chosen["target"] == target]
+        keys = set(zip(mine["method"], mine["layer"], mine["alpha"], strict=True))
+        part["chosen"] = [
+            key in keys for key in zip(part["method"], part["layer"], part["alpha"], strict=True)
+        ]
+        return part.reset_index(drop=True)
+
     def plot(self, target: str) -> Figure:
-        """The Pareto plot of ``target`` (LFS vs chrF++ of every choose-half setting)."""
+        """The Pareto plot of ``target``: LFS vs chrF++ of every choose-half setting, the
+        chosen setting of each method ringed, the baselines marked."""
         from babelscope.plotting.steering import plot_pareto
 
-        return plot_pareto(
-            self.summary[self.summary["target"] == target],
-            chosen=self.chosen[self.chosen["target"] == target],
+        figure: Figure = plot_pareto(
+            self.pareto_frame(target),
             title=f"{self.model_name}: steering into {target} (choose half)",
         )
+        return figure
 
     # ---- persistence -------------------------------------------------------------------
     def save(self, out: RunFolder | str | Path) -> Path:
