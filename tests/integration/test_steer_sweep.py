@@ -22,7 +22,7 @@ from tiny_models import build_tiny, tiny_tokenizer
 pytestmark = pytest.mark.integration
 
 SETTINGS = SweepSettings(
-    alphas=(1.0, 4.0),
+    alphas=(1.0, 4.0),  # every method
     generation=GenerationSettings(max_new_tokens=6, batch_size=4),
     bootstrap=50,
 )

@@ -13,6 +13,7 @@ from babelscope.cli import (
     cmd_patch,
     cmd_rank,
     cmd_report,
+    cmd_steer,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -23,6 +24,7 @@ REGISTRY: list[Register] = [
     cmd_patch.register,
     cmd_rank.register,
     cmd_report.register,
+    cmd_steer.register,
     cmd_lens.register,
     cmd_models.register,
 ]

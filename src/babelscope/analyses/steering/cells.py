@@ -40,6 +40,8 @@ class SteererLike(Protocol):
     target: str
     layers: tuple[int, ...]
 
+    def default_layer(self) -> int | None: ...
+
     def editors(
         self, *, layer: int | None, alpha: float, positions: Positions = "generated"
     ) -> list[Editor]: ...

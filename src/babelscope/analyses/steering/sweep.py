@@ -50,15 +50,37 @@ if TYPE_CHECKING:
 SUMMARY_KEYS = ("target", "split", "method", "layer", "alpha")
 
 
+#: α grids per method. DiffMean and G-ACT add α × a raw mean difference (α = 1: one whole
+#: "language shift"); LAPE blends target neurons towards the target's mean activation (α = 1:
+#: set to it; > 1 overshoots). Any other method gets (0.5, 1, 2, 4).
+DEFAULT_ALPHAS: dict[str, tuple[float, ...]] = {
+    "diffmean": (0.5, 1.0, 2.0, 4.0),
+    "diffmean_en": (0.5, 1.0, 2.0, 4.0),
+    "gact": (0.5, 1.0, 2.0, 4.0),
+    "lape": (0.5, 1.0, 2.0),
+}
+
+
 @dataclass(frozen=True)
 class SweepSettings:
-    """The grid and the protocol (everything here is recorded in the manifest)."""
+    """The grid and the protocol (everything here is recorded in the manifest).
 
-    alphas: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)
+    ``alphas`` (when given) is the α grid of every method, else :data:`DEFAULT_ALPHAS`.
+    Layers: a steerer whose ``default_layer()`` is None acts at all its layers at once (LAPE:
+    one setting, ``layer = -1``); a method in ``own_layer`` acts at its own pick only (G-ACT's
+    probes choose the layer); any other is swept over every layer it was fitted at."""
+
+    alphas: tuple[float, ...] | None = None
+    own_layer: tuple[str, ...] = ("gact",)
     positions: str = "all"  # "all" or "generated"
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     bootstrap: int = 1000
     seed: int = 0
+
+    def alphas_for(self, method: str) -> tuple[float, ...]:
+        if self.alphas is not None:
+            return self.alphas
+        return DEFAULT_ALPHAS.get(method, (0.5, 1.0, 2.0, 4.0))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native (tuples as lists), so a saved result loads back equal."""
@@ -93,15 +115,22 @@ def prompt_set(
     )
 
 
-def grid(target: str, steerers: Sequence[SteererLike], alphas: Sequence[float]) -> list[Cell]:
-    """The choose-half cells of one target: baselines, then each method's layers × α."""
+def grid(target: str, steerers: Sequence[SteererLike], settings: SweepSettings) -> list[Cell]:
+    """The choose-half cells of one target: baselines, then each method's layers × α
+    (which layers: :class:`SweepSettings`)."""
     cells = [Cell(target, "choose", method, NO_LAYER, 0.0) for method in BASELINES]
     for steerer in steerers:
-        layers = list(steerer.layers) or [NO_LAYER]
+        own = steerer.default_layer()
+        if own is None:
+            layers = [NO_LAYER]
+        elif steerer.method in settings.own_layer:
+            layers = [own]
+        else:
+            layers = list(steerer.layers)
         cells += [
             Cell(target, "choose", steerer.method, layer, float(a))
             for layer in layers
-            for a in alphas
+            for a in settings.alphas_for(steerer.method)
         ]
     return cells
 
@@ -174,7 +203,7 @@ def run_sweep(
     codes = [resolve_language(t).code for t in targets]
     by_target = {c: [s for (m, t), s in steerers.items() if t == c] for c in codes}
     n_methods = len({m for m, _ in steerers})
-    total = sum(len(grid(c, by_target[c], opts.alphas)) + 2 + n_methods for c in codes)
+    total = sum(len(grid(c, by_target[c], opts)) + 2 + n_methods for c in codes)
     bar = _progress(total, progress)
     computed = 0
     frames: list[pd.DataFrame] = []
@@ -210,9 +239,7 @@ def run_sweep(
             )
             for which in ("choose", "report")
         }
-        chosen_rows = [
-            cell_rows(c, halves["choose"]) for c in grid(code, by_target[code], opts.alphas)
-        ]
+        chosen_rows = [cell_rows(c, halves["choose"]) for c in grid(code, by_target[code], opts)]
         frames += chosen_rows
         picked = choose(summarize_rows(pd.concat(chosen_rows), replicates=1, seed=opts.seed))
         report = [Cell(code, "report", m, NO_LAYER, 0.0) for m in BASELINES]
