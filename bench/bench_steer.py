@@ -132,6 +132,7 @@ def main() -> None:
     default_grid = grid(args.target, list(steerers.values()), SweepSettings())
     n_default = len(default_grid) + 2 + len(methods)  # + report-half cells
     scale = DEFAULT_PROMPTS / args.prompts
+    projected = (n_default * per_cell * scale + sum(fit_s.values())) / 60
     rows = [
         ("machine", machine()),
         ("model / target", f"{args.model} → {args.target}, layers {layers}, α {list(alphas)}"),
@@ -144,7 +145,7 @@ def main() -> None:
         ("steered cell, mean", f"{per_cell:.2f} s ({per_cell / baseline:.2f}x the unsteered)"),
         *((f"  {m} cells", f"{sum(v) / len(v):.2f} s × {len(v)}") for m, v in cost.items()),
         ("default grid (CLI)", f"{n_default} cells × {DEFAULT_PROMPTS} prompts per half"),
-        ("projected per language", f"{(n_default * per_cell * scale + sum(fit_s.values())) / 60:.1f} min"),
+        ("projected per language", f"{projected:.1f} min (fits included)"),
     ]  # fmt: skip
     show(rows)
     print(result.report_table()[["method", "layer", "alpha", "lfs", "chrf", "fluency", "headline"]])
