@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import tempfile
 import time
 from collections import defaultdict
@@ -78,7 +79,7 @@ def main() -> None:
         if args.layers == "auto"
         else resolve_layers(args.layers, handle.n_layers)
     )
-    dataset = FloresDataset.open(str(FLORES))
+    dataset = FloresDataset.open(os.environ.get("BABELSCOPE_FLORES", str(FLORES)))
     english = dataset.sentences("eng_Latn", "dev")
     split = split_prompts(english, args.prompts)
     fit_ids = split.fit_ids(len(english))[: args.fit_sentences]
@@ -134,7 +135,7 @@ def main() -> None:
     scale = DEFAULT_PROMPTS / args.prompts
     projected = (n_default * per_cell * scale + sum(fit_s.values())) / 60
     rows = [
-        ("machine", machine()),
+        ("machine", f"{machine()}, load average {os.getloadavg()[0]:.1f} at the end"),
         ("model / target", f"{args.model} → {args.target}, layers {layers}, α {list(alphas)}"),
         ("methods", f"{methods} ({'real' if api is not None else 'stand-in vectors'})"),
         ("load model", f"{load_s:.1f} s"),
