@@ -20,7 +20,9 @@ from babelscope.cli.options import add_model_options, add_run_options, load_from
 
 #: Where the default layers sit, as fractions of the depth (language structure is strongest in
 #: the later layers, CLaS-Bench; the last block is left out, it is about to be unembedded).
-DEFAULT_DEPTHS = (0.4, 0.55, 0.7, 0.85)
+#: Three layers keep one language's default sweep near 8 CPU-minutes on smollm2-135m
+#: (bench/bench_steer.py); widen with --layers.
+DEFAULT_DEPTHS = (0.5, 0.7, 0.85)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--layers",
         default="auto",
-        help="layers to fit and sweep: auto (40, 55, 70, 85%% of the depth) or 6,9,12 …",
+        help="layers to fit and sweep: auto (50, 70, 85%% of the depth) or 6,9,12 …",
     )
     parser.add_argument(
         "--alpha", default=None, help="α grid for every method, e.g. 1,2,4 (default per method)"
@@ -68,7 +70,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--positions", choices=("all", "generated"), default="all", help="steered tokens (all)"
     )
-    parser.add_argument("--batch-size", type=int, default=16, help="prompts per batch (16)")
+    parser.add_argument(
+        "--batch-size", type=int, default=20, help="prompts per batch (20: one half at once)"
+    )
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (1000)")
     parser.add_argument("--seed", type=int, default=0, help="prompt split seed (0)")
     add_run_options(parser, default="babelscope-runs/steer-<model>")
