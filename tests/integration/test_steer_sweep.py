@@ -96,3 +96,30 @@ def test_sweep_rows_choice_and_resume(handle: ModelHandle, tmp_path: Path) -> No
     )
     assert back.prompts == whole.prompts and back.notes == whole.notes
     assert back.settings == whole.settings
+
+
+def test_fluency_yardstick_is_the_outputs_language(handle: ModelHandle) -> None:
+    from babelscope.analyses.steering.cells import Cell, PromptSet, score_rows
+
+    english = "The cat sleeps on the sofa while the children play in the garden."
+    french = "Le chat dort sur le canapé pendant que les enfants jouent dans le jardin."
+    prompts = PromptSet(
+        ids=(0, 1),
+        prompts=("p", "p"),
+        prompting=("q", "q"),
+        references=(french, french),
+        sources=(english, english),
+        reference_bits=6.0,
+        source_bits=2.0,
+    )
+    rows = score_rows(handle, Cell("fra_Latn", "choose", "x", 1, 1.0), prompts, ["p", "p"],
+                      [english, french])  # fmt: skip
+    assert rows["lid_label"].tolist() == ["en", "fr"]
+    assert rows["reference_bits_per_char"].tolist() == [2.0, 6.0]
+    assert rows["lfs"].tolist() == [0.0, 1.0]
+    assert rows["chrf"].iloc[1] == pytest.approx(100.0)
+    assert rows["chrf_source"].iloc[0] == pytest.approx(100.0)
+    bits = rows["bits_per_char"].to_numpy()
+    assert rows["fluency"].tolist() == pytest.approx(
+        [min(bits[0] / 2.0, 2.0 / bits[0]), min(bits[1] / 6.0, 6.0 / bits[1])]
+    )

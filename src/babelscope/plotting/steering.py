@@ -90,7 +90,8 @@ def plot_pareto(
     tidy_axes(ax)
     ax.set_xlabel(plain(xlabel))
     ax.set_ylabel(plain(ylabel))
-    ax.legend(loc="best", frameon=False, fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # nothing labelled when no setting has an LFS
+        ax.legend(loc="best", frameon=False, fontsize=8)
     if title:
         ax.set_title(plain(title), fontsize=11)
     return figure

@@ -16,8 +16,10 @@ target reference / 100, and the issue adds fluency as a third term:
 ``headline = HM(LFS, chrF++/100, fluency score)``, each term the mean over prompts.
 
 **Fluency score** (0–1): ``min(r, 1/r)`` with ``r = bits/char of the output ÷ the model's own
-mean bits/char on FLORES reference sentences of the target language`` (both scored alone after
-BOS). 1 means the output is exactly as predictable to the model as real text in that language;
+mean bits/char on real FLORES sentences in the output's language`` (the English sources when
+the output is English, else the target's references; all scored alone after BOS: see
+:func:`babelscope.analyses.steering.cells.score_rows`). 1 means the output is exactly as
+predictable to the model as real text in its language;
 garbled text (more surprising) *and* degenerate loops or copies (far more predictable) score
 lower, so a repetition loop cannot buy a perfect fluency term. An empty output scores 0.
 """

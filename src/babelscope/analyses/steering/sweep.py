@@ -108,13 +108,15 @@ def prompt_set(
     demo = english[split.demo]
     name = resolve_language(target).name
     references = tuple(native[i] for i in ids)
+    sources = tuple(english[i] for i in ids)
     return PromptSet(
         ids=ids,
         prompts=tuple(repeat_prompt(english[i], demo) for i in ids),
         prompting=tuple(prompting_prompt(english[i], demo, name) for i in ids),
         references=references,
-        sources=tuple(english[i] for i in ids),
+        sources=sources,
         reference_bits=reference_bits(handle, references, batch_size),
+        source_bits=reference_bits(handle, sources, batch_size),
     )
 
 
