@@ -210,7 +210,10 @@ class BlendNeurons(Editor):
         chosen = select_positions(self.positions, step).unsqueeze(-1)  # [B, C, 1]
         current = hidden[..., index]  # [B, C, K]
         target = self.values.to(device=hidden.device, dtype=hidden.dtype)
-        moved = torch.where(chosen, current + self.alpha * (target - current), current)
+        # lerp is exact at both ends (α = 0 gives ``current``, α = 1 gives ``target``); the
+        # plain formula leaves rounding residue at α = 1
+        blended = torch.lerp(current, target.expand_as(current), float(self.alpha))
+        moved = torch.where(chosen, blended, current)
         out = hidden.clone()
         out[..., index] = moved
         return out
