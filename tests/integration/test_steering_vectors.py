@@ -134,7 +134,7 @@ class _MlpRecorder:
     def __call__(self, layer: int, hidden: torch.Tensor) -> None:
         pass
 
-    def on_mlp(self, layer: int, acts: torch.Tensor) -> None:
+    def on_mlp(self, layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None:
         self.acts = acts.detach().clone()
 
     def on_batch_end(self, batch: ForwardBatch) -> torch.Tensor:
@@ -162,23 +162,36 @@ def test_blend_neurons_moves_planted_neurons_to_their_values(handle: ModelHandle
     assert torch.equal(later[:2], base[:2]) and torch.equal(later[2:, 1], torch.full((tail,), 3.0))
 
 
-def test_mlp_statistics_match_a_hand_hook(handle: ModelHandle) -> None:
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_mlp_statistics_match_a_hand_hook(family: str) -> None:
+    """Gated MLP (llama): active = gate_proj output > 0 (SiLU(g) > 0 iff g > 0), as Tang et
+    al. count; ungated (gpt2): the down projection's input > 0. Means: the down input."""
+    handle = wrap_model(build_tiny(family), tiny_tokenizer(), name=family)
     texts = {"fra_Latn": _texts()["fra_Latn"][:5]}
     stats = mlp_statistics(handle, texts, batch_size=2)
-    module = handle.blocks[1].get_submodule(str(handle.arch.mlp_down))
-    seen: list[torch.Tensor] = []
-    hook = module.register_forward_pre_hook(lambda _m, args: seen.append(args[0][0, 1:]))
+    block = handle.blocks[1]
+    down = block.get_submodule(str(handle.arch.mlp_down))
+    downs: list[torch.Tensor] = []
+    gates: list[torch.Tensor] = []
+    hooks = [down.register_forward_pre_hook(lambda _m, args: downs.append(args[0][0, 1:]))]
+    if family == "llama":
+        gate = block.get_submodule("mlp.gate_proj")
+        hooks.append(gate.register_forward_hook(lambda _m, _a, out: gates.append(out[0, 1:])))
     try:
         with torch.no_grad():
             for line in texts["fra_Latn"]:  # one at a time, BOS dropped by hand
                 handle.model(**handle.tokenizer(line, return_tensors="pt"))
     finally:
-        hook.remove()
-    acts = torch.cat(seen)
+        for hook in hooks:
+            hook.remove()
+    acts = torch.cat(downs)
+    fired = torch.cat(gates) if gates else acts
+    assert stats.gated == (family == "llama")
     assert stats.tokens["fra_Latn"] == acts.shape[0]
-    torch.testing.assert_close(
-        stats.prob["fra_Latn"][1], (acts > 0).float().mean(0), atol=0.02, rtol=0
-    )
+    expected = (fired > 0).float().mean(0)
+    torch.testing.assert_close(stats.prob["fra_Latn"][1], expected, atol=0.02, rtol=0)
+    if gates:  # the product's sign is another reading, so the check above can fail
+        assert ((acts > 0).float().mean(0) - expected).abs().max() > 0.1
     torch.testing.assert_close(stats.mean["fra_Latn"][1], acts.mean(0), atol=1e-5, rtol=1e-4)
 
 

@@ -20,10 +20,11 @@ A sink declares the ``layers`` it needs, gets ``on_batch_start(batch)``, then ``
 hidden)`` for each of its layers in depth order, and returns its per-batch result from
 ``on_batch_end(batch)``. Sinks reduce inside the hook (pool, gather one position), so full
 ``[B, T, D]`` states are never kept for all layers at once. A sink that also declares
-``mlp_layers`` (:class:`MlpSink`) gets ``on_mlp(layer, acts)`` with the input ``[B, T, I]`` of
-block ``layer``'s MLP down projection (the intermediate activation, where
-:class:`~babelscope.capture.editors.ScaleNeurons` acts) — LAPE's activation probabilities read
-it. A new analysis adds a sink or an editor, never a loop.
+``mlp_layers`` (:class:`MlpSink`) gets ``on_mlp(layer, acts, gate)`` with the input ``[B, T, I]``
+of block ``layer``'s MLP down projection (the intermediate activation, where
+:class:`~babelscope.capture.editors.ScaleNeurons` acts) and, for gated MLPs, the activation of
+the gate alone (``act(gate(x))``, before the product with ``up(x)``; None otherwise) — LAPE's
+activation probabilities read it. A new analysis adds a sink or an editor, never a loop.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import torch
 
 from babelscope.capture.batching import PaddingSide, make_batches, tokenize, with_progress
-from babelscope.capture.edit_scope import edit, mlp_down
+from babelscope.capture.edit_scope import edit, mlp_down, mlp_gate_activation
 from babelscope.capture.editors import Editor
 from babelscope.capture.hooks import record_residual, run_until_stopped
 from babelscope.errors import ConfigError
@@ -111,7 +112,10 @@ class MlpSink(Sink[R_co], Protocol):
     @property
     def mlp_layers(self) -> Sequence[int]: ...
 
-    def on_mlp(self, layer: int, acts: torch.Tensor) -> None: ...
+    def on_mlp(self, layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None: ...
+
+
+MlpCallback = Callable[[int, torch.Tensor, "torch.Tensor | None"], None]
 
 
 def _mlp_layers(sink: Sink[Any]) -> list[int]:
@@ -119,21 +123,38 @@ def _mlp_layers(sink: Sink[Any]) -> list[int]:
 
 
 @contextlib.contextmanager
-def record_mlp(
-    handle: ModelHandle, layers: Sequence[int], callback: Callable[[int, torch.Tensor], None]
-) -> Iterator[None]:
-    """Call ``callback(layer, acts[B, T, I])`` with the input of block ``layer``'s MLP down
-    projection (1..n_layers) during a forward pass; hooks removed in a ``finally``."""
+def record_mlp(handle: ModelHandle, layers: Sequence[int], callback: MlpCallback) -> Iterator[None]:
+    """Call ``callback(layer, acts[B, T, I], gate[B, T, I] | None)`` with the input of block
+    ``layer``'s MLP down projection (1..n_layers) and, for gated MLPs, its gate activation
+    (:func:`~babelscope.capture.edit_scope.mlp_gate_activation`), during a forward pass; hooks
+    removed in a ``finally``. The gate is read before any ``mlp_in`` editor acts."""
     handles: list[torch.utils.hooks.RemovableHandle] = []
+    gates: dict[int, torch.Tensor] = {}
+    gate_modules = {layer: mlp_gate_activation(handle, layer - 1) for layer in layers}
+    # one module object shared by several blocks would fire every block's hook: read none
+    if len({id(m) for m in gate_modules.values() if m is not None}) < sum(
+        m is not None for m in gate_modules.values()
+    ):
+        gate_modules = dict.fromkeys(gate_modules)
+
+    def make_gate_hook(layer: int) -> Callable[..., None]:
+        def hook(_module: torch.nn.Module, _args: Any, output: torch.Tensor) -> None:
+            gates[layer] = output
+
+        return hook
 
     def make_hook(layer: int) -> Callable[..., None]:
         def hook(_module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            callback(layer, args[0] if args else next(iter(kwargs.values())))
+            acts = args[0] if args else next(iter(kwargs.values()))
+            callback(layer, acts, gates.pop(layer, None))
 
         return hook
 
     try:
         for layer in layers:
+            gate = gate_modules[layer]
+            if gate is not None:
+                handles.append(gate.register_forward_hook(make_gate_hook(layer)))
             module = mlp_down(handle, layer - 1)
             handles.append(module.register_forward_pre_hook(make_hook(layer), with_kwargs=True))
         yield
@@ -219,9 +240,9 @@ def iter_forward(
         for sink in routes[layer]:
             sink(layer, hidden)
 
-    def dispatch_mlp(layer: int, acts: torch.Tensor) -> None:
+    def dispatch_mlp(layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None:
         for sink in mlp_routes[layer]:
-            sink.on_mlp(layer, acts)  # type: ignore[attr-defined]
+            sink.on_mlp(layer, acts, gate)  # type: ignore[attr-defined]
 
     batches = make_batches(
         ids,

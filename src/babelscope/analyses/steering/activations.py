@@ -7,10 +7,13 @@
   later fit on other layers of the same sentences reads the store instead of recomputing.
 - **MLP activation statistics** (LAPE): per language and MLP neuron (a unit of the down
   projection's input, where :class:`~babelscope.capture.editors.ScaleNeurons` acts), the share
-  of tokens where it is > 0 and its mean value, from an :class:`~babelscope.capture.engine.MlpSink`
-  on the engine. Counted over real tokens with a leading BOS skipped (the BOS is the same token
-  in every language and would pull every language's probabilities together). These are sums,
-  cheap to recompute, so they are not stored.
+  of tokens where its activation is > 0 — for gated MLPs the gate's ``act(gate(x))`` alone, as
+  Tang et al. count it, else the down projection's input — and the mean of the down
+  projection's input (the value the LAPE editor moves it to), from an
+  :class:`~babelscope.capture.engine.MlpSink` on the engine. Counted over real tokens with a
+  leading BOS skipped (the BOS is the same token in every language and would pull every
+  language's probabilities together). These are small sums, kept in one safetensors file per
+  (model, texts) beside the store (:func:`cached_mlp_statistics`), not in store shards.
 """
 
 from __future__ import annotations
@@ -90,6 +93,11 @@ class MlpStats:
     prob: dict[str, torch.Tensor]
     mean: dict[str, torch.Tensor]
     tokens: dict[str, int]
+    gated: bool  # prob counts act(gate) > 0 (gated MLP), not the down projection's input
+
+    @property
+    def measured(self) -> str:
+        return "act(gate) > 0" if self.gated else "down-projection input > 0"
 
 
 class _MlpCountSink:
@@ -102,6 +110,7 @@ class _MlpCountSink:
         self.active: dict[int, torch.Tensor] = {}
         self.total: dict[int, torch.Tensor] = {}
         self.tokens = 0
+        self.gated = False
         self._keep: torch.Tensor | None = None
 
     def on_batch_start(self, batch: ForwardBatch) -> None:
@@ -118,10 +127,12 @@ class _MlpCountSink:
     def __call__(self, layer: int, hidden: torch.Tensor) -> None:  # no residual layers
         return None
 
-    def on_mlp(self, layer: int, acts: torch.Tensor) -> None:
+    def on_mlp(self, layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None:
         assert self._keep is not None, "on_batch_start was not called"
         real = acts.detach().float()[self._keep]  # [tokens, I]
-        active = (real > 0).sum(0).double()
+        fired = real if gate is None else gate.detach()[self._keep]
+        self.gated = self.gated or gate is not None
+        active = (fired > 0).sum(0).double()
         total = real.double().sum(0)
         if layer in self.active:
             self.active[layer] += active.cpu()
@@ -144,6 +155,7 @@ def mlp_statistics(
     prob: dict[str, torch.Tensor] = {}
     mean: dict[str, torch.Tensor] = {}
     tokens: dict[str, int] = {}
+    gated = False
     options = ForwardOptions(batch_size=batch_size, progress=progress, desc="lape")
     for lang, lines in texts.items():
         sink = _MlpCountSink(handle.n_layers, handle.tokenizer.bos_token_id)
@@ -153,7 +165,8 @@ def mlp_statistics(
         prob[lang] = torch.stack([sink.active[k] for k in sink.mlp_layers]).float() / count
         mean[lang] = torch.stack([sink.total[k] for k in sink.mlp_layers]).float() / count
         tokens[lang] = sink.tokens
-    return MlpStats(prob, mean, tokens)
+        gated = gated or sink.gated
+    return MlpStats(prob, mean, tokens, gated)
 
 
 def cached_mlp_statistics(
@@ -183,6 +196,7 @@ def cached_mlp_statistics(
         "torch": torch.__version__,
         "batch_size": batch_size,
         "skip_bos": True,
+        "counted": "act(gate) for gated MLPs",  # changed from the down input: new cache key
         "data_sha256": data_digest(texts),
         "languages": list(texts),
     }
@@ -195,9 +209,10 @@ def cached_mlp_statistics(
             {g: data[f"prob.{g}"] for g in texts},
             {g: data[f"mean.{g}"] for g in texts},
             {g: int(data[f"tokens.{g}"]) for g in texts},
+            bool(data["gated"]),
         )
     stats = mlp_statistics(handle, texts, batch_size=batch_size, progress=progress)
-    tensors: dict[str, torch.Tensor] = {}
+    tensors: dict[str, torch.Tensor] = {"gated": torch.tensor(stats.gated)}
     for g in texts:
         tensors[f"prob.{g}"] = stats.prob[g].contiguous()
         tensors[f"mean.{g}"] = stats.mean[g].contiguous()

@@ -14,12 +14,16 @@ Steering towards a target: each target neuron moves towards the target's mean ac
 ``deactivate_others`` the other languages' neurons (not shared with the target) are scaled by
 ``1 − α`` (α = 1 switches them off, Tang et al.'s deactivation). Default off; recorded.
 
-Deviations: a "neuron" is a unit of the MLP down projection's input, where babelscope's neuron
-editors act. For GELU MLPs that is the activation Tang et al. count; for gated MLPs (Llama,
-Gemma, Qwen) it is ``act(gate) · up`` rather than ``act(gate)`` alone, so "active" means
-"pushes along its down-projection column with a positive sign". The mean activation is over
-all the target's tokens (BOS skipped). ``layers`` restricts the selection to those blocks
-(Tang et al. select over all; pass 1..n_layers for theirs).
+A neuron is a unit of the MLP's intermediate activation. "Active" is counted as Tang et al. do:
+``act(gate(x)) > 0`` for gated MLPs (Llama, Gemma, Qwen, Mistral, Phi-3, OLMo-2), the
+activation itself for ungated ones (GPT-2, BLOOM, GPT-NeoX). Tokens are counted with a leading
+BOS skipped (it is the same token in every language).
+
+Deviations: Tang et al. set the gate activation ``act(gate)`` to the target's mean, which is
+then still multiplied by ``up(x)``; we set the down projection's *input* ``act(gate) · up`` to
+its target mean (where babelscope's neuron editors act), i.e. the neuron's whole contribution
+to the residual. For ungated MLPs the two are the same. ``layers`` restricts the selection to
+those blocks (Tang et al. select over all; pass 1..n_layers for theirs).
 """
 
 from __future__ import annotations
@@ -217,6 +221,7 @@ class Lape(SteeringMethod):
         provenance = fit_provenance(handle, texts, self, target=target, sentences=n)
         provenance["neurons_per_language"] = counts
         provenance["tokens_per_language"] = stats.tokens
+        provenance["activation_counted"] = stats.measured
         return NeuronSteerer(
             target,
             located[own],
