@@ -130,3 +130,16 @@ def test_check_texts_refuses_unusable_text() -> None:
         check_texts({"fra_Latn": ["a", "b"], "eng_Latn": ["c"]}, "fra_Latn")
     with pytest.raises(ConfigError, match="at least one other"):
         check_texts({"fra_Latn": ["a", "b"]}, "fra_Latn")
+
+
+def test_middle_layers_window_and_fallback() -> None:
+    from babelscope.analyses.steering.method import middle_layers
+
+    assert middle_layers(list(range(1, 31)), 30) == list(range(8, 23))
+    assert middle_layers([1, 2, 30], 30) == [1, 2, 30]  # none inside: keep them all
+
+
+def test_gact_best_layer_stays_among_the_candidates() -> None:
+    fit = fit_gact(_planted_states(2), "fra_Latn", "eng_Latn", candidates=[0, 1, 3])
+    assert fit.best in (0, 1, 3)
+    assert fit.accuracy[2].item() > 0.95  # still measured, just not eligible

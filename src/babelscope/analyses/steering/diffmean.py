@@ -10,10 +10,12 @@ Steering adds ``α · v`` to the residual at one layer: **α = 1 adds the full r
 difference** (no normalisation), so α is in units of "one language shift" at that layer and
 α = 0 is the identity.
 
-The method's own layer pick (:meth:`VectorSteerer.default_layer`) is the layer where the
+The method's own layer pick (:meth:`VectorSteerer.default_layer`) is the layer of the middle
+half of the stack (:func:`~babelscope.analyses.steering.method.middle_layers`) where the
 sentences of the target and the other languages separate best along ``v`` (Fisher ratio
-``(m_t − m_o)² / (var_t + var_o)`` of the projections on ``v/‖v‖``). It is a fallback for
-one-off use; the sweep chooses layers by measured success.
+``(m_t − m_o)² / (var_t + var_o)`` of the projections on ``v/‖v‖``; all layers' ratios are
+saved as ``separation``). It is a fallback for one-off use; the sweep chooses layers by
+measured success.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from babelscope.analyses.steering.method import Steerer, SteeringMethod, check_texts
+from babelscope.analyses.steering.method import (
+    Steerer,
+    SteeringMethod,
+    check_texts,
+    middle_layers,
+)
 from babelscope.capture.editors import AddVector
 from babelscope.errors import ConfigError
 
@@ -167,7 +174,8 @@ class DiffMean(SteeringMethod):
         means = {lang: s.mean(1) for lang, s in pooled.states.items()}
         vectors = diff_mean_vectors(means, target, against=against)
         fisher = separation(pooled.states, target, against, vectors)
-        default = pooled.layers[int(fisher.argmax())]
+        window = middle_layers(pooled.layers, handle.n_layers)
+        default = max(window, key=lambda k: float(fisher[pooled.layers.index(k)]))
         provenance = fit_provenance(
             handle, texts, self, target=target, sentences=n, store=pooled.store
         )

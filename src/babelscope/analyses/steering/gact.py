@@ -11,8 +11,10 @@ What we do, per layer ℓ of the fit:
    keep a sentence id's translations together (parallel sentences must not leak across folds).
 4. **Direction**: the centroid that moves the probe's logit towards the target the most
    (largest ``w · c_k`` with ``w`` the probe's weights mapped back to raw state space).
-5. **Layer** (:meth:`default_layer`): the best held-out accuracy; ties — language is
-   separable at most layers — go to the lower held-out log loss (the more confident probe).
+5. **Layer** (:meth:`default_layer`): the best held-out accuracy among the layers of the middle
+   half of the stack (:func:`~babelscope.analyses.steering.method.middle_layers`, as for
+   DiffMean); ties — language is separable at most layers — go to the lower held-out log
+   loss (the more confident probe).
 
 Deviations from the paper, which steers programming languages in generated code:
 - Its probes are refined online with gradient steps during generation and pick a cluster per
@@ -23,6 +25,9 @@ Deviations from the paper, which steers programming languages in generated code:
 - Its probes predict the steering cluster from a prompt's activation; ours predict the
   language (target vs the rest), which is what "steer towards a language" needs, and the
   probe's weight picks the cluster.
+- The paper lets the probes alone decide where to inject; language probes reach accuracy 1.0
+  at almost every layer (smollm2-135m, 3 languages: all 30), and the log-loss tie-break
+  alone picked block 26 of 30, so we restrict the pick to the middle half of the stack.
 - The paper's states are token-level residuals at the last prompt token; ours are the
   sentence's mean-pooled residual (BOS skipped), the same states as DiffMean, so the two
   methods differ only in how the vector is formed.
@@ -39,7 +44,7 @@ import numpy as np
 import torch
 
 from babelscope.analyses.steering.diffmean import VectorSteerer
-from babelscope.analyses.steering.method import SteeringMethod, check_texts
+from babelscope.analyses.steering.method import SteeringMethod, check_texts, middle_layers
 from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -101,8 +106,10 @@ def fit_gact(
     folds: int = 4,
     c: float = 1.0,
     seed: int = 0,
+    candidates: Sequence[int] | None = None,
 ) -> GActFit:
-    """G-ACT on ``states[lang]`` ``[L, N, D]`` (sentence i parallel across languages)."""
+    """G-ACT on ``states[lang]`` ``[L, N, D]`` (sentence i parallel across languages);
+    ``best`` is chosen among the layer indices ``candidates`` (default: all)."""
     from sklearn.cluster import KMeans
 
     languages = list(states)
@@ -126,7 +133,8 @@ def fit_gact(
         vectors.append(cents[-1][pick])
     accuracy, log_loss = torch.tensor(acc), torch.tensor(loss)
     # best accuracy first, then the lowest held-out log loss among layers that tie on it
-    order = sorted(range(n_layers), key=lambda i: (-round(acc[i], 9), loss[i], i))
+    pool = range(n_layers) if candidates is None else candidates
+    order = sorted(pool, key=lambda i: (-round(acc[i], 9), loss[i], i))
     return GActFit(
         accuracy,
         log_loss,
@@ -185,6 +193,9 @@ class GAct(SteeringMethod):
             folds=self.folds,
             c=self.c,
             seed=self.seed,
+            candidates=[
+                pooled.layers.index(k) for k in middle_layers(pooled.layers, handle.n_layers)
+            ],
         )
         provenance = fit_provenance(
             handle, texts, self, target=target, sentences=n, store=pooled.store

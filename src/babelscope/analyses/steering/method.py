@@ -129,6 +129,16 @@ def check_texts(texts: Mapping[str, Sequence[str]], target: str, *, minimum: int
     return n
 
 
+def middle_layers(layers: Sequence[int], n_layers: int) -> list[int]:
+    """The fitted ``layers`` in the middle half of the stack (n/4 ≤ ℓ ≤ 3n/4), or all of them
+    when none is. Methods pick their default layer among these: the first blocks still read
+    tokens, the last ones write the output, and their states carry a model's massive
+    activation dimensions (smollm2-135m's DiffMean norms jump eightfold after block 11), so
+    a separation score alone picks the last block, where adding a vector breaks the text."""
+    inside = [k for k in layers if n_layers / 4 <= k <= 3 * n_layers / 4]
+    return inside or list(layers)
+
+
 def method_for(name: str, **settings: Any) -> SteeringMethod:
     """The method called ``name`` with ``settings`` (one-line error for unknown names/keys)."""
     from babelscope.analyses.steering.diffmean import DiffMean
