@@ -278,3 +278,22 @@ def test_lm_eval_export_adds_the_vector_where_babelscope_does(
         export_lm_eval(steerers["lape"], tmp_path / "x.pt", handle)
     with pytest.raises(ConfigError, match=r"no layer 0|no block output"):
         export_lm_eval(steerer, tmp_path / "y.pt", handle, layer=0)
+
+
+def test_mlp_hooks_are_removed_after_an_error_and_bad_layers_refused(handle: ModelHandle) -> None:
+    def hooks() -> int:
+        return sum(
+            len(m._forward_hooks) + len(m._forward_pre_hooks) for m in handle.model.modules()
+        )
+
+    before = hooks()
+
+    class Boom(_MlpRecorder):
+        def on_mlp(self, layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None:
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        list(iter_sink(handle, ["abc"], Boom(2)))
+    assert hooks() == before
+    with pytest.raises(ConfigError, match="MLP layers"):
+        list(iter_sink(handle, ["abc"], _MlpRecorder(0)))
