@@ -297,3 +297,39 @@ def test_mlp_hooks_are_removed_after_an_error_and_bad_layers_refused(handle: Mod
     assert hooks() == before
     with pytest.raises(ConfigError, match="MLP layers"):
         list(iter_sink(handle, ["abc"], _MlpRecorder(0)))
+
+
+@pytest.mark.parametrize("positions", ["all", "generated"])
+def test_blend_neurons_in_generation_cache_and_padding(handle: ModelHandle, positions: Any) -> None:
+    """Like the other editors: a KV-cached run equals full recomputation, and a left-padded
+    batch equals each prompt alone."""
+    editors: list[Any] = [
+        BlendNeurons(2, [0, 3, 7], torch.tensor([2.0, -3.0, 1.5]), alpha=1.0, positions=positions)
+    ]
+    enc = handle.tokenizer(PROMPTS, return_tensors="pt", padding=True, padding_side="left")
+
+    def run(prompts: list[str], use_cache: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = handle.tokenizer(prompts, return_tensors="pt", padding=True, padding_side="left")
+        with torch.no_grad(), edit(handle, editors):
+            out = handle.model.generate(  # type: ignore[operator]
+                **batch,
+                max_new_tokens=5,
+                do_sample=False,
+                pad_token_id=0,
+                use_cache=use_cache,
+                return_dict_in_generate=True,
+                output_logits=True,
+            )
+        return out.sequences[:, batch["input_ids"].shape[1] :], torch.stack(out.logits, 1)
+
+    cached, cached_logits = run(PROMPTS, True)
+    full, full_logits = run(PROMPTS, False)
+    assert torch.equal(cached, full)
+    torch.testing.assert_close(cached_logits, full_logits, atol=1e-4, rtol=1e-4)
+    assert enc["attention_mask"][:, 0].min() == 0  # the batch really is left-padded
+    for row, prompt in enumerate(PROMPTS):
+        alone, alone_logits = run([prompt], True)
+        assert torch.equal(alone[0], cached[row])
+        torch.testing.assert_close(alone_logits[0], cached_logits[row], atol=1e-4, rtol=1e-4)
+    plain = _generate(handle, [])[1][:, :5]
+    assert not torch.allclose(cached_logits, plain, atol=1e-3)  # the edit did something

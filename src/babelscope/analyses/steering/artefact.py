@@ -51,6 +51,7 @@ def fit_provenance(
     """The provenance every steerer records (JSON-ready)."""
     from babelscope.analyses.steering.activations import POOLING, POOLING_NOTE, data_digest
 
+    pooled = method.name != "lape"
     return {
         "model": handle.name,
         **model_identity(handle),
@@ -58,8 +59,8 @@ def fit_provenance(
         "languages": list(texts),
         "target": target,
         "sentences": sentences,
-        "pooling": POOLING if method.name != "lape" else "mlp-activations",
-        "pooling_note": POOLING_NOTE,
+        "pooling": POOLING if pooled else "none (MLP activations over every token, BOS skipped)",
+        "pooling_note": POOLING_NOTE if pooled else None,
         "method_settings": method.settings(),
         "store": dict(store) if store is not None else None,
     }
@@ -91,7 +92,12 @@ def save_steerer(steerer: Steerer, folder: str | Path) -> Path:
     prov = steerer.provenance
     out.finish(
         {
-            "models": {str(prov.get("model", "model")): {"name": prov.get("model")}},
+            "models": {
+                str(prov.get("model", "model")): {
+                    "name": prov.get("model"),
+                    **{k: prov.get(k) for k in ("model_sha256", "n_layers", "hidden_size")},
+                }
+            },
             "data": {
                 "sha256": prov.get("data_sha256"),
                 "languages": prov.get("languages"),

@@ -29,6 +29,7 @@ import torch
 from babelscope.analyses.steering.method import (
     Steerer,
     SteeringMethod,
+    check_layers,
     check_texts,
     middle_layers,
 )
@@ -170,7 +171,8 @@ class DiffMean(SteeringMethod):
                     fix=f"add {self.pivot} to the languages, or use diffmean",
                 )
             against = [self.pivot]
-        pooled = pooled_states(handle, texts, layers, store_dir=store_dir, progress=progress)
+        fitted = check_layers(layers, handle.n_layers)
+        pooled = pooled_states(handle, texts, fitted, store_dir=store_dir, progress=progress)
         means = {lang: s.mean(1) for lang, s in pooled.states.items()}
         vectors = diff_mean_vectors(means, target, against=against)
         fisher = separation(pooled.states, target, against, vectors)

@@ -44,7 +44,12 @@ import numpy as np
 import torch
 
 from babelscope.analyses.steering.diffmean import VectorSteerer
-from babelscope.analyses.steering.method import SteeringMethod, check_texts, middle_layers
+from babelscope.analyses.steering.method import (
+    SteeringMethod,
+    check_layers,
+    check_texts,
+    middle_layers,
+)
 from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -184,7 +189,8 @@ class GAct(SteeringMethod):
                 "another target",
                 fix=f"add {self.pivot} to the languages, or pass pivot=...",
             )
-        pooled = pooled_states(handle, texts, layers, store_dir=store_dir, progress=progress)
+        fitted = check_layers(layers, handle.n_layers)
+        pooled = pooled_states(handle, texts, fitted, store_dir=store_dir, progress=progress)
         fit = fit_gact(
             pooled.states,
             target,

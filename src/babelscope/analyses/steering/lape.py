@@ -34,7 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from babelscope.analyses.steering.method import Steerer, SteeringMethod, check_texts
+from babelscope.analyses.steering.method import (
+    Steerer,
+    SteeringMethod,
+    check_layers,
+    check_texts,
+)
 from babelscope.capture.editors import BlendNeurons, ScaleNeurons
 
 if TYPE_CHECKING:
@@ -198,7 +203,7 @@ class Lape(SteeringMethod):
         from babelscope.analyses.steering.artefact import fit_provenance
 
         n = check_texts(texts, target)
-        blocks = sorted({int(k) for k in layers if k >= 1})
+        blocks = check_layers([k for k in layers if k != 0] or [0], handle.n_layers, lowest=1)
         stats = cached_mlp_statistics(
             handle, texts, store_dir=store_dir, batch_size=self.batch_size, progress=progress
         )

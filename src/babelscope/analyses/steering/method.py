@@ -129,6 +129,16 @@ def check_texts(texts: Mapping[str, Sequence[str]], target: str, *, minimum: int
     return n
 
 
+def check_layers(layers: Sequence[int], n_layers: int, *, lowest: int = 0) -> list[int]:
+    """``layers`` sorted and unique, refused in one line when empty or out of range."""
+    out = sorted({int(k) for k in layers})
+    if not out or out[0] < lowest or out[-1] > n_layers:
+        raise ConfigError(
+            f"cannot fit at layers {list(layers)}", fix=f"pick layers in {lowest}..{n_layers}"
+        )
+    return out
+
+
 def middle_layers(layers: Sequence[int], n_layers: int) -> list[int]:
     """The fitted ``layers`` in the middle half of the stack (n/4 ≤ ℓ ≤ 3n/4), or all of them
     when none is. Methods pick their default layer among these: the first blocks still read
