@@ -195,6 +195,20 @@ def test_mlp_statistics_match_a_hand_hook(family: str) -> None:
     torch.testing.assert_close(stats.mean["fra_Latn"][1], acts.mean(0), atol=1e-5, rtol=1e-4)
 
 
+def test_lape_selects_over_every_block_unless_restricted(
+    handle: ModelHandle, tmp_path: Path
+) -> None:
+    texts = _texts()
+    free = Lape(top_rate=0.1).fit(handle, texts, target="fra_Latn", layers=[2], store_dir=tmp_path)
+    only = Lape(top_rate=0.1, restrict_layers=True).fit(
+        handle, texts, target="fra_Latn", layers=[2], store_dir=tmp_path
+    )
+    assert only.layers == (2,) and len(free.layers) > 1
+    assert free.extra["activation_prob"].shape[1] == handle.n_layers
+    with pytest.raises(ConfigError, match="cannot fit at layers"):
+        Lape(restrict_layers=True).fit(handle, texts, target="fra_Latn", layers=[0])
+
+
 def test_lape_steerer_sets_its_neurons_to_the_target_mean(
     steerers: dict[str, Steerer], handle: ModelHandle
 ) -> None:

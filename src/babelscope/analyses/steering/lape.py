@@ -22,8 +22,12 @@ BOS skipped (it is the same token in every language).
 Deviations: Tang et al. set the gate activation ``act(gate)`` to the target's mean, which is
 then still multiplied by ``up(x)``; we set the down projection's *input* ``act(gate) · up`` to
 its target mean (where babelscope's neuron editors act), i.e. the neuron's whole contribution
-to the residual. For ungated MLPs the two are the same. ``layers`` restricts the selection to
-those blocks (Tang et al. select over all; pass 1..n_layers for theirs).
+to the residual. For ungated MLPs the two are the same.
+
+Layers: like Tang et al., the selection runs over every block's neurons and the steerer acts at
+every block holding target neurons, whatever ``layers`` the fit is given (a sweep's handful of
+depths would otherwise hide most language neurons); ``restrict_layers=True`` selects only among
+the blocks in ``layers``.
 """
 
 from __future__ import annotations
@@ -180,6 +184,7 @@ class Lape(SteeringMethod):
         filter_quantile: float = 0.95,
         bar_quantile: float = 0.95,
         deactivate_others: bool = False,
+        restrict_layers: bool = False,
         batch_size: int = 16,
     ) -> None:
         self.top_rate, self.filter_quantile, self.bar_quantile = (
@@ -188,6 +193,7 @@ class Lape(SteeringMethod):
             bar_quantile,
         )
         self.deactivate_others, self.batch_size = deactivate_others, batch_size
+        self.restrict_layers = restrict_layers
 
     def fit(
         self,
@@ -203,7 +209,10 @@ class Lape(SteeringMethod):
         from babelscope.analyses.steering.artefact import fit_provenance
 
         n = check_texts(texts, target)
-        blocks = check_layers([k for k in layers if k != 0] or [0], handle.n_layers, lowest=1)
+        wanted = list(range(1, handle.n_layers + 1))
+        if self.restrict_layers:
+            wanted = [k for k in layers if k != 0] or [0]  # [0] alone: refused just below
+        blocks = check_layers(wanted, handle.n_layers, lowest=1)
         stats = cached_mlp_statistics(
             handle, texts, store_dir=store_dir, batch_size=self.batch_size, progress=progress
         )
