@@ -68,6 +68,7 @@ def _check_store(folder: Path) -> None:
 
 
 def test_ray_sweep_equals_hand_runs(
+    *,
     cluster: None,
     two_models: list[Path],
     flores_dir: Path,
@@ -90,6 +91,7 @@ def test_ray_sweep_equals_hand_runs(
 
 
 def test_a_killed_actor_is_restarted_and_the_sweep_finishes(
+    *,
     cluster: None,
     two_models: list[Path],
     flores_dir: Path,

@@ -128,8 +128,13 @@ def read_sweep(
     for number, table in enumerate(tables, 1):
         jobs.extend(
             _jobs(
-                file=file, number=number, table=table, models=models, root=root,
-                runtime=runtime, parsers=parsers,
+                file=file,
+                number=number,
+                table=table,
+                models=models,
+                root=root,
+                runtime=runtime,
+                parsers=parsers,
             )
         )
     folders = [job.folder for job in jobs]

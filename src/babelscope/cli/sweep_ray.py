@@ -90,7 +90,9 @@ def run_ray(
             except Exception as exc:  # a task that failed past its retries
                 code, error = 1, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
             status = "complete" if code == 0 else "failed"
-            outcomes[number] = Outcome(sweep.jobs[number], status, time.perf_counter() - began, error)
+            outcomes[number] = Outcome(
+                sweep.jobs[number], status, time.perf_counter() - began, error
+            )
         return [outcomes[number] for number in range(len(sweep.jobs))]
     finally:
         if started:
@@ -128,7 +130,11 @@ def _shard_job(
         codes = resolve_run_languages(dataset, args.languages, settings.split)
         groups, _, _ = build_groups(dataset, codes, pivot, settings)
         tasks = plan_shards(groups, settings.shard_size)
-        load = {"dtype": args.dtype, "device": args.device, "trust_remote_code": args.trust_remote_code}
+        load = {
+            "dtype": args.dtype,
+            "device": args.device,
+            "trust_remote_code": args.trust_remote_code,
+        }
         from functools import partial
 
         filled = ray_pool.fill_store(

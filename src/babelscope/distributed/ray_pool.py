@@ -74,10 +74,12 @@ def fill_store(
     from babelscope.analyses.ranking.forward import TEXT_TENSORS
     from babelscope.capture.store import ActivationStore, ShardEntry
 
-    remote = ray.remote(worker_class)
+    remote: Any = ray.remote(worker_class)  # typed loosely: Ray's stubs lose the methods
     device = str(load.get("device", "cpu"))
     options = {"max_restarts": RETRIES, "max_task_retries": RETRIES, **resources(device)}
-    probe = remote.options(**options).remote(model, store_dir=str(store_dir), prepare=prepare, **load)
+    probe: Any = remote.options(**options).remote(
+        model, store_dir=str(store_dir), prepare=prepare, **load
+    )
     described: dict[str, Any] = ray.get(probe.describe.remote())
     store = ActivationStore.open(store_dir, described["identity"])
     with store.writing():
@@ -91,10 +93,12 @@ def fill_store(
                 [*described["states"], *(TEXT_TENSORS if task.text_metrics else ())],
             )
         ]
-        actors = [probe]
+        actors: list[Any] = [probe]
         wanted = min(workers, len(todo))
         actors += [
-            remote.options(**options).remote(model, store_dir=str(store_dir), prepare=prepare, **load)
+            remote.options(**options).remote(
+                model, store_dir=str(store_dir), prepare=prepare, **load
+            )
             for _ in range(wanted - 1)
         ]
         for actor in actors[1:]:  # same model, same settings: same store, or a setting drifted
@@ -126,9 +130,7 @@ def fill_store(
     return {**described, "computed": len(todo), "cached": len(tasks) - len(todo)}
 
 
-def run_whole(
-    function: Callable[..., Any], arguments: Sequence[Any], *, device: str
-) -> Any:
+def run_whole(function: Callable[..., Any], arguments: Sequence[Any], *, device: str) -> Any:
     """Submit ``function(*arguments)`` as one Ray task (retried if its worker dies); returns
     the object ref (``ray.get`` it)."""
     task = ray.remote(function).options(max_retries=RETRIES, **resources(device))
