@@ -113,3 +113,27 @@ def test_a_killed_actor_is_restarted_and_the_sweep_finishes(
     assert [o.status for o in outcomes] == ["complete"], [o.error for o in outcomes]
     assert_same_tables(outcomes[0].job.folder, by_hand[0])
     _check_store(outcomes[0].job.folder)
+
+
+def test_whole_job_tasks_give_the_local_tables(
+    cluster: None, two_models: list[Path], tmp_path: Path
+) -> None:
+    """A kind whose work is not shard-shaped (latent) runs as one Ray task per job."""
+    import pandas as pd
+
+    sweep = tmp_path / "latent.toml"
+    sweep.write_text(
+        f'models = ["{two_models[0]}"]\n[[analysis]]\nkind = "latent"\nsource = "fra_Latn"\n'
+        'target = "deu_Latn"\nmax_prompts = 5\nmin_prefix_chars = 1\n',
+        encoding="utf-8",
+    )
+    for executor in ("local", "ray"):
+        out = tmp_path / executor
+        assert main(["sweep", str(sweep), "--out", str(out), "--executor", executor]) == 0
+    tables = sorted(p.name for p in (tmp_path / "local" / "latent-tiny-llama").glob("*.parquet"))
+    assert len(tables) >= 3
+    for name in tables:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "ray" / "latent-tiny-llama" / name),
+            pd.read_parquet(tmp_path / "local" / "latent-tiny-llama" / name),
+        )

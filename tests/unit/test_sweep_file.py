@@ -99,3 +99,19 @@ def test_ray_executor_is_not_imported_by_the_local_path() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_job_stderr_passes_through_streams_that_return_none() -> None:
+    from babelscope.cli.sweep_run import _Tee
+
+    class RayLikeStream:  # Ray's worker streams return None from write
+        def __init__(self) -> None:
+            self.text = ""
+
+        def write(self, text: str) -> None:
+            self.text += text
+
+    stream = RayLikeStream()
+    tee = _Tee(stream)
+    assert tee.write("babelscope: error: bad — fix it\n") == 32
+    assert stream.text.startswith("babelscope: error") and tee.last_error().endswith("fix it")

@@ -94,7 +94,8 @@ class _Tee:
     def write(self, text: str) -> int:
         if "error:" in text:
             self.error = text.strip().splitlines()[-1]
-        return int(self.stream.write(text))
+        self.stream.write(text)  # Ray's worker streams return None, not a count
+        return len(text)
 
     def flush(self) -> None:
         self.stream.flush()
