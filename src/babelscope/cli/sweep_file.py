@@ -84,14 +84,6 @@ class Sweep:
     title: str | None = None
 
 
-def model_slug(spec: str) -> str:
-    """``org/name@rev`` → ``name-rev``; a folder → its name (for run-folder names)."""
-    from babelscope.cli.options import model_label
-    from babelscope.runs import slug
-
-    return slug(model_label(spec), fallback="model")
-
-
 def read_sweep(
     path: str | Path,
     *,
@@ -158,6 +150,9 @@ def _jobs(
     runtime: dict[str, Any],
     parsers: dict[str, argparse.ArgumentParser],
 ) -> list[Job]:
+    from babelscope.cli.options import model_label
+    from babelscope.runs import slug
+
     where = f"{file} [[analysis]] #{number}"
     kind = table.get("kind")
     if kind not in KINDS:
@@ -176,7 +171,8 @@ def _jobs(
         raise ConfigError(f"{where}: kind {kind} needs models", fix='models = ["gemma-3-270m"]')
     jobs = []
     for model in models if spec.per_model else [None]:
-        folder = root / (f"{name}-{model_slug(model)}" if model else name)
+        # the run-folder name of the model: org/name@rev → name-rev, a folder → its name
+        folder = root / (f"{name}-{slug(model_label(model), fallback='model')}" if model else name)
         argv = [spec.command, *(["--model", model] if model else []), *base]
         argv += ["--out", str(folder)]
         _check_parses(where, parser, argv[1:])
@@ -194,7 +190,9 @@ def _command_parsers() -> dict[str, argparse.ArgumentParser]:
     raise RuntimeError("the babelscope parser has no subcommands")
 
 
-def _options_argv(where: str, parser: argparse.ArgumentParser, options: dict[str, Any]) -> list:
+def _options_argv(
+    where: str, parser: argparse.ArgumentParser, options: dict[str, Any]
+) -> list[str]:
     """Command-line words for a table's options, checked against the command's parser."""
     actions = {
         flag[2:].replace("-", "_"): (flag, action)

@@ -72,62 +72,70 @@ def fill_store(
     Returns the worker's :meth:`ShardWorker.describe` plus ``computed`` (shards listed by this
     call) and ``cached`` (already listed before)."""
     from babelscope.analyses.ranking.forward import TEXT_TENSORS
-    from babelscope.capture.store import ActivationStore, ShardEntry
+    from babelscope.capture.store import ActivationStore
 
     remote: Any = ray.remote(worker_class)  # typed loosely: Ray's stubs lose the methods
     device = str(load.get("device", "cpu"))
     options = {"max_restarts": RETRIES, "max_task_retries": RETRIES, **resources(device)}
-    probe: Any = remote.options(**options).remote(
-        model, store_dir=str(store_dir), prepare=prepare, **load
-    )
-    described: dict[str, Any] = ray.get(probe.describe.remote())
-    store = ActivationStore.open(store_dir, described["identity"])
-    with store.writing():
-        todo = [
-            task
-            for task in tasks
-            if not store.is_done(
-                task.group,
-                task.index,
-                task.texts,
-                [*described["states"], *(TEXT_TENSORS if task.text_metrics else ())],
-            )
-        ]
-        actors: list[Any] = [probe]
-        wanted = min(workers, len(todo))
-        actors += [
-            remote.options(**options).remote(
-                model, store_dir=str(store_dir), prepare=prepare, **load
-            )
-            for _ in range(wanted - 1)
-        ]
-        for actor in actors[1:]:  # same model, same settings: same store, or a setting drifted
-            if ray.get(actor.describe.remote())["digest"] != described["digest"]:
-                raise ConfigError(
-                    "Ray workers chose different batch sizes (so different stores)",
-                    fix="pin --batch-size, --max-batch-tokens and --head-chunk in the table",
+
+    def actor() -> Any:
+        return remote.options(**options).remote(
+            model, store_dir=str(store_dir), prepare=prepare, **load
+        )
+
+    actors: list[Any] = [actor()]
+    try:  # actors hold GPUs: free them whatever happens
+        described: dict[str, Any] = ray.get(actors[0].describe.remote())
+        store = ActivationStore.open(store_dir, described["identity"])
+        with store.writing():
+            todo = [
+                task
+                for task in tasks
+                if not store.is_done(
+                    task.group,
+                    task.index,
+                    task.texts,
+                    [*described["states"], *(TEXT_TENSORS if task.text_metrics else ())],
                 )
-        say(f"{len(todo)} of {len(tasks)} shards to compute on {len(actors)} actor(s)")
-        pending = list(reversed(todo))
-        running: dict[Any, tuple[Any, ShardTask]] = {}
-
-        def submit(actor: Any) -> None:
-            if pending:
-                task = pending.pop()
-                running[actor.compute.remote(task)] = (actor, task)
-
-        for actor in actors:
-            submit(actor)
-            submit(actor)  # two in flight per actor: the next shard is queued while one runs
-        while running:
-            (ref,), _ = ray.wait(list(running), num_returns=1)
-            actor, task = running.pop(ref)
-            entry = ShardEntry.from_json(ray.get(ref))
-            store.adopt(task.group, task.index, entry)
-            submit(actor)
-        for actor in actors:
-            ray.kill(actor)
+            ]
+            actors += [actor() for _ in range(min(workers, len(todo)) - 1)]
+            for extra in actors[1:]:  # same model and settings: same store, or sizes drifted
+                if ray.get(extra.describe.remote())["digest"] != described["digest"]:
+                    raise ConfigError(
+                        "Ray workers chose different batch sizes (so different stores)",
+                        fix="pin --batch-size, --max-batch-tokens and --head-chunk in the table",
+                    )
+            say(f"{len(todo)} of {len(tasks)} shards to compute on {len(actors)} actor(s)")
+            _dispatch(actors, todo, lambda task, entry: store.adopt(task.group, task.index, entry))
+    finally:
+        for each in actors:
+            ray.kill(each)
     return {**described, "computed": len(todo), "cached": len(tasks) - len(todo)}
+
+
+def _dispatch(
+    actors: list[Any], todo: list[ShardTask], done: Callable[[ShardTask, Any], None]
+) -> None:
+    """Keep two shards in flight per actor (the next one is queued while one runs) and hand
+    each finished shard's entry to ``done`` as it arrives."""
+    from babelscope.capture.store import ShardEntry
+
+    pending = list(reversed(todo))
+    running: dict[Any, tuple[Any, ShardTask]] = {}
+
+    def submit(actor: Any) -> None:
+        if pending:
+            task = pending.pop()
+            running[actor.compute.remote(task)] = (actor, task)
+
+    for actor in actors:
+        submit(actor)
+        submit(actor)
+    while running:
+        (ref,), _ = ray.wait(list(running), num_returns=1)
+        actor, task = running.pop(ref)
+        done(task, ShardEntry.from_json(ray.get(ref)))
+        submit(actor)
 
 
 def run_whole(function: Callable[..., Any], arguments: Sequence[Any], *, device: str) -> Any:
