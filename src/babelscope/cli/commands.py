@@ -13,6 +13,7 @@ from babelscope.cli import (
     cmd_patch,
     cmd_rank,
     cmd_report,
+    cmd_sweep,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -25,4 +26,5 @@ REGISTRY: list[Register] = [
     cmd_report.register,
     cmd_lens.register,
     cmd_models.register,
+    cmd_sweep.register,
 ]
