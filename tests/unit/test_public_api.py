@@ -13,7 +13,7 @@ import pytest
 import babelscope
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-HEAVY = ("torch", "transformers", "pandas", "numpy", "matplotlib", "babelscope.analyses")
+HEAVY = ("torch", "transformers", "pandas", "numpy", "matplotlib", "babelscope.analyses", "ray")
 
 NOTEBOOK_NAMES = {
     "load_model": "babelscope.models.loader",

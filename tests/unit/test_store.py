@@ -160,3 +160,23 @@ def test_writes_need_the_lock_and_rows_must_match(tmp_path: Path) -> None:
         store.write("fra_Latn", 0, ["only one"], _tensors())
     with pytest.raises(ConfigError, match="group"):
         store.key("../escape", 0)
+
+
+def test_worker_files_are_listed_only_after_their_checksum(tmp_path: Path) -> None:
+    texts = TEXTS
+    worker = _store(tmp_path)  # a sweep worker: writes the file, no lock, no manifest entry
+    entry = worker.write_file("fra_Latn", 0, texts, _tensors())
+    again = worker.write_file("fra_Latn", 0, texts, _tensors())  # a retried duplicate
+    assert again == entry and worker.entry("fra_Latn", 0) is None
+    driver = _store(tmp_path)
+    with pytest.raises(RuntimeError):
+        driver.adopt("fra_Latn", 0, entry)  # listing needs the lock
+    with driver.writing():
+        driver.adopt("fra_Latn", 0, entry)
+        assert torch.equal(driver.read("fra_Latn", 0, texts)["last.1"], _tensors()["last.1"])
+        other = worker.write_file("fra_Latn", 1, texts, _tensors(seed=1))
+        path = driver.shard_path("fra_Latn", 1)
+        path.write_bytes(path.read_bytes()[:-1] + b"\x00")  # the file is not what was written
+        with pytest.raises(CorruptShardError):
+            driver.adopt("fra_Latn", 1, other)
+    assert len(_store(tmp_path)) == 1  # the manifest lists the one good shard

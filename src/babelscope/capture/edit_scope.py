@@ -146,6 +146,29 @@ def mlp_down(handle: ModelHandle, block: int) -> nn.Module:
     return handle.blocks[block].get_submodule(path)
 
 
+_GATED = ("up_proj", "gate_up_proj")  # an MLP with one of these multiplies act(gate) by up
+_ACTIVATIONS = ("act_fn", "activation_fn")
+
+
+def mlp_gate_activation(handle: ModelHandle, block: int) -> nn.Module | None:
+    """The activation module of 0-based ``block``'s *gated* MLP (``act`` in
+    ``down(act(gate(x)) · up(x))``: Llama, Gemma, Qwen, Mistral, Phi-3, OLMo-2), whose output is
+    what Tang et al. 2024 call a neuron's activation. None for ungated MLPs (GPT-2, BLOOM,
+    GPT-NeoX, XGLM), where the down projection's input already is that activation, and for gated
+    ones whose activation is a plain function rather than a module (nothing to hook)."""
+    path = str(handle.arch.mlp_down or "")
+    parent = path.rpartition(".")[0]
+    block_module = handle.blocks[block]
+    mlp = block_module.get_submodule(parent) if parent else block_module
+    if not any(isinstance(getattr(mlp, name, None), nn.Module) for name in _GATED):
+        return None
+    for name in _ACTIVATIONS:
+        module = getattr(mlp, name, None)
+        if isinstance(module, nn.Module):
+            return module
+    return None
+
+
 @contextlib.contextmanager
 def edit(
     handle: ModelHandle,

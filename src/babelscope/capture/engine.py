@@ -19,21 +19,26 @@ early stopping; they drifted apart. Now the engine owns the loop and the consume
 A sink declares the ``layers`` it needs, gets ``on_batch_start(batch)``, then ``sink(layer,
 hidden)`` for each of its layers in depth order, and returns its per-batch result from
 ``on_batch_end(batch)``. Sinks reduce inside the hook (pool, gather one position), so full
-``[B, T, D]`` states are never kept for all layers at once. A new analysis adds a sink or an
-editor, never a loop.
+``[B, T, D]`` states are never kept for all layers at once. A sink that also declares
+``mlp_layers`` (:class:`MlpSink`) gets ``on_mlp(layer, acts, gate)`` with the input ``[B, T, I]``
+of block ``layer``'s MLP down projection (the intermediate activation, where
+:class:`~babelscope.capture.editors.ScaleNeurons` acts) and, for gated MLPs, the activation of
+the gate alone (``act(gate(x))``, before the product with ``up(x)``; None otherwise) — LAPE's
+activation probabilities read it. A new analysis adds a sink or an editor, never a loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import torch
 
 from babelscope.capture.batching import PaddingSide, make_batches, tokenize, with_progress
-from babelscope.capture.edit_scope import edit
+from babelscope.capture.edit_scope import edit, mlp_down, mlp_gate_activation
 from babelscope.capture.editors import Editor
 from babelscope.capture.hooks import record_residual, run_until_stopped
 from babelscope.errors import ConfigError
@@ -101,6 +106,63 @@ class Sink(Protocol[R_co]):
     def on_batch_end(self, batch: ForwardBatch) -> R_co: ...
 
 
+class MlpSink(Sink[R_co], Protocol):
+    """A sink that also reads MLP intermediate activations (the down projection's input)."""
+
+    @property
+    def mlp_layers(self) -> Sequence[int]: ...
+
+    def on_mlp(self, layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None: ...
+
+
+MlpCallback = Callable[[int, torch.Tensor, "torch.Tensor | None"], None]
+
+
+def _mlp_layers(sink: Sink[Any]) -> list[int]:
+    return [int(layer) for layer in getattr(sink, "mlp_layers", ())]
+
+
+@contextlib.contextmanager
+def record_mlp(handle: ModelHandle, layers: Sequence[int], callback: MlpCallback) -> Iterator[None]:
+    """Call ``callback(layer, acts[B, T, I], gate[B, T, I] | None)`` with the input of block
+    ``layer``'s MLP down projection (1..n_layers) and, for gated MLPs, its gate activation
+    (:func:`~babelscope.capture.edit_scope.mlp_gate_activation`), during a forward pass; hooks
+    removed in a ``finally``. The gate is read before any ``mlp_in`` editor acts."""
+    handles: list[torch.utils.hooks.RemovableHandle] = []
+    gates: dict[int, torch.Tensor] = {}
+    gate_modules = {layer: mlp_gate_activation(handle, layer - 1) for layer in layers}
+    # one module object shared by several blocks would fire every block's hook: read none
+    if len({id(m) for m in gate_modules.values() if m is not None}) < sum(
+        m is not None for m in gate_modules.values()
+    ):
+        gate_modules = dict.fromkeys(gate_modules)
+
+    def make_gate_hook(layer: int) -> Callable[..., None]:
+        def hook(_module: torch.nn.Module, _args: Any, output: torch.Tensor) -> None:
+            gates[layer] = output
+
+        return hook
+
+    def make_hook(layer: int) -> Callable[..., None]:
+        def hook(_module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+            acts = args[0] if args else next(iter(kwargs.values()))
+            callback(layer, acts, gates.pop(layer, None))
+
+        return hook
+
+    try:
+        for layer in layers:
+            gate = gate_modules[layer]
+            if gate is not None:
+                handles.append(gate.register_forward_hook(make_gate_hook(layer)))
+            module = mlp_down(handle, layer - 1)
+            handles.append(module.register_forward_pre_hook(make_hook(layer), with_kwargs=True))
+        yield
+    finally:
+        for removable in handles:
+            removable.remove()
+
+
 def pad_id_of(tokenizer: Any) -> int:
     """The tokenizer's pad id, or 0 (padded positions are masked out, so any id works)."""
     pad = getattr(tokenizer, "pad_token_id", None)
@@ -160,17 +222,27 @@ def iter_forward(
     if not sinks:
         raise ConfigError("the forward engine got no sinks", fix="pass at least one sink")
     ids = token_ids if token_ids is not None else token_ids_of(handle, inputs, opts)
-    wanted = sorted({layer for sink in sinks for layer in sink.layers})
-    if not wanted:
+    resid = sorted({layer for sink in sinks for layer in sink.layers})
+    mlp = sorted({layer for sink in sinks for layer in _mlp_layers(sink)})
+    if not resid and not mlp:
         raise ConfigError("no sink asked for a layer", fix="give each sink at least one layer")
     top = handle.n_layers
-    if wanted[0] < 0 or wanted[-1] > top:
-        raise ConfigError(f"layers {wanted} out of range", fix=f"use layers 0..{top}")
+    if resid and (resid[0] < 0 or resid[-1] > top):
+        raise ConfigError(f"layers {resid} out of range", fix=f"use layers 0..{top}")
+    if mlp and (mlp[0] < 1 or mlp[-1] > top):
+        raise ConfigError(f"MLP layers {mlp} out of range", fix=f"use MLP layers 1..{top}")
+    # Block i's MLP runs inside block i, so stopping after residual layer i keeps it.
+    wanted = sorted(set(resid) | set(mlp))
     routes = {layer: [s for s in sinks if layer in set(s.layers)] for layer in wanted}
+    mlp_routes = {layer: [s for s in sinks if layer in set(_mlp_layers(s))] for layer in mlp}
 
     def dispatch(layer: int, hidden: torch.Tensor) -> None:
         for sink in routes[layer]:
             sink(layer, hidden)
+
+    def dispatch_mlp(layer: int, acts: torch.Tensor, gate: torch.Tensor | None) -> None:
+        for sink in mlp_routes[layer]:
+            sink.on_mlp(layer, acts, gate)  # type: ignore[attr-defined]
 
     batches = make_batches(
         ids,
@@ -195,6 +267,7 @@ def iter_forward(
         with (
             torch.no_grad(),
             edit(handle, editors, row_ids=batch.indices),
+            record_mlp(handle, mlp, dispatch_mlp),
             record_residual(handle.blocks, wanted, dispatch),
         ):
             # The single place in babelscope where a forward pass is cut short.

@@ -20,8 +20,11 @@ capture settings, library versions that change numerics), so a different model o
 never reuses shards: it gets a new folder beside the old one (``<parent>/<digest16>/``). Data
 changes are caught per shard through the texts' sha256.
 
-Only one process may write a store at a time (an advisory ``flock``, released by the kernel
-when the process dies, even by SIGKILL).
+Only one process may write the manifest at a time (an advisory ``flock``, released by the
+kernel when the process dies, even by SIGKILL). A distributed sweep's workers write shard
+*files* only (:meth:`ActivationStore.write_file`, atomic, so two workers computing the same
+shard just replace identical bytes); the one process holding the lock lists them
+(:meth:`ActivationStore.adopt`) after checking their checksum.
 """
 
 from __future__ import annotations
@@ -285,14 +288,13 @@ class ActivationStore:
             tensor: torch.Tensor = handle.get_tensor(name)
         return tensor
 
-    def write(
-        self, group: str, index: int, texts: Sequence[str], tensors: Mapping[str, torch.Tensor]
-    ) -> ShardEntry:
-        """Write a shard atomically, then record it in the manifest (in that order)."""
+    @staticmethod
+    def encode(
+        texts: Sequence[str], tensors: Mapping[str, torch.Tensor]
+    ) -> tuple[bytes, ShardEntry]:
+        """A shard's safetensors bytes and the manifest entry describing them."""
         from safetensors.torch import save
 
-        if self._lock is None:
-            raise RuntimeError("ActivationStore.write needs `with store.writing():`")
         rows = len(texts)
         for name, tensor in tensors.items():
             if tensor.ndim == 0 or tensor.shape[0] != rows:
@@ -308,6 +310,15 @@ class ActivationStore:
             tensors={name: list(t.shape) for name, t in ordered.items()},
             dtypes={name: str(t.dtype).removeprefix("torch.") for name, t in ordered.items()},
         )
+        return data, entry
+
+    def write(
+        self, group: str, index: int, texts: Sequence[str], tensors: Mapping[str, torch.Tensor]
+    ) -> ShardEntry:
+        """Write a shard atomically, then record it in the manifest (in that order)."""
+        if self._lock is None:
+            raise RuntimeError("ActivationStore.write needs `with store.writing():`")
+        data, entry = self.encode(texts, tensors)
         key = self.key(group, index)
         self._entries.pop(key, None)  # never list a shard while its file is being replaced
         atomic_write_bytes(self.shard_path(group, index), data)
@@ -315,6 +326,31 @@ class ActivationStore:
         self._verified[key] = entry.sha256
         self._write_manifest()
         return entry
+
+    def write_file(
+        self, group: str, index: int, texts: Sequence[str], tensors: Mapping[str, torch.Tensor]
+    ) -> ShardEntry:
+        """Write a shard's file atomically *without* listing it (no lock needed): what a
+        sweep worker does; the lock holder lists it with :meth:`adopt`."""
+        data, entry = self.encode(texts, tensors)
+        atomic_write_bytes(self.shard_path(group, index), data)
+        return entry
+
+    def adopt(self, group: str, index: int, entry: ShardEntry) -> None:
+        """List a shard another process wrote with :meth:`write_file`, after checking that
+        the file on disk has exactly the bytes ``entry`` describes (CorruptShardError if not)."""
+        if self._lock is None:
+            raise RuntimeError("ActivationStore.adopt needs `with store.writing():`")
+        key = self.key(group, index)
+        try:
+            data = self.shard_path(group, index).read_bytes()
+        except OSError as exc:
+            raise CorruptShardError(f"shard {key} cannot be read: {exc}") from exc
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise CorruptShardError(f"shard {key} on disk is not the one its worker wrote")
+        self._entries[key] = entry
+        self._verified[key] = entry.sha256
+        self._write_manifest()
 
     def get_or_compute(
         self,

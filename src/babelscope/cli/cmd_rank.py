@@ -11,8 +11,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babelscope.cli.options import add_model_options, add_run_options, load_from_args
+
+if TYPE_CHECKING:
+    from babelscope.analyses.ranking.settings import RankSettings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +44,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="blocks",
         help="layers averaged per language: blocks (1..L, default), all, middle, or a list",
     )
-    parser.add_argument("--batch-size", type=int, default=16, help="sentences per batch (16)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="sentences per batch (16 on a CPU; on CUDA it grows with the token budget)",
+    )
+    parser.add_argument(
+        "--max-batch-tokens",
+        default="auto",
+        metavar="N",
+        help="padded tokens per batch: auto (4096 on a CPU; on CUDA sized to free memory) or N",
+    )
+    parser.add_argument(
+        "--head-chunk",
+        default="auto",
+        metavar="N",
+        help="positions the LM head decodes at once: auto (128 on a CPU; on CUDA sized to free "
+        "memory and the vocabulary) or N",
+    )
     parser.add_argument("--shard-size", type=int, default=64, help="sentences per store shard (64)")
     parser.add_argument(
         "--no-text-metrics",
@@ -111,20 +133,39 @@ def default_out(model: str) -> Path:
     return default_run_dir("rank", model_label(model))
 
 
-def run(args: argparse.Namespace) -> int:
-    from babelscope.errors import ConfigError, DataError
+def _size(text: str, option: str) -> int | None:
+    """``auto`` → None; else a positive integer (ConfigError naming ``option`` otherwise)."""
+    from babelscope.errors import ConfigError
 
-    start = time.time()
+    if str(text).strip().lower() == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"cannot read {option} {text!r}", fix=f"use {option} auto or N ≥ 1")
+    return value
+
+
+def settings_from_args(args: argparse.Namespace) -> RankSettings:
+    """The run's :class:`RankSettings` from the parsed options (before the model loads; the
+    batch sizes are the CPU defaults or what was asked for — :func:`sized_for` fills in
+    ``auto`` on a GPU). Also used by the sweep's shard planner, so both agree."""
+    from babelscope.analyses.ranking.settings import RankSettings
+    from babelscope.capture.budget import CPU_BATCH_TOKENS, CPU_HEAD_CHUNK
+    from babelscope.errors import ConfigError
+
     if args.sentences < 4:
         raise ConfigError(f"--sentences {args.sentences} is too few", fix="use 50 or more")
-    from babelscope.analyses.ranking.settings import RankSettings
-
-    settings = RankSettings(
+    return RankSettings(
         pivot=args.pivot,
         sentences=args.sentences,
         split=args.split,
         shard_size=args.shard_size,
-        batch_size=args.batch_size,
+        batch_size=args.batch_size or 16,
+        max_batch_tokens=_size(args.max_batch_tokens, "--max-batch-tokens") or CPU_BATCH_TOKENS,
+        head_chunk=_size(args.head_chunk, "--head-chunk") or CPU_HEAD_CHUNK,
         text_metrics=not args.no_text_metrics,
         head_dtype=args.head_dtype,
         standardize=args.standardize,
@@ -134,6 +175,56 @@ def run(args: argparse.Namespace) -> int:
         script_barrier=not args.no_script_barrier,
         romanizer=args.romanizer,
     )
+
+
+def sized_for(args: argparse.Namespace, settings: RankSettings, handle: object) -> RankSettings:
+    """``settings`` with every ``auto`` batch size chosen for the handle's device: unchanged
+    on a CPU; on CUDA from the free memory (:mod:`babelscope.capture.budget`)."""
+    from dataclasses import replace
+
+    from babelscope.capture.budget import plan_for_device
+    from babelscope.models.devices import free_device_bytes
+    from babelscope.models.handle import ModelHandle
+
+    assert isinstance(handle, ModelHandle)
+    free = free_device_bytes(handle.device)
+    if free is None:
+        return settings
+    plan = plan_for_device(
+        free,
+        hidden_size=handle.hidden_size,
+        n_layers=handle.n_layers,
+        vocab_size=handle.vocab_size,
+        dtype_bytes=handle.dtype.itemsize,
+    )
+    return replace(
+        settings,
+        batch_size=args.batch_size or plan.batch_size,
+        max_batch_tokens=_size(args.max_batch_tokens, "") or plan.max_batch_tokens,
+        head_chunk=_size(args.head_chunk, "") or plan.head_chunk,
+    )
+
+
+def settings_for(args: argparse.Namespace, settings: RankSettings, handle: object) -> RankSettings:
+    """``settings`` completed for a loaded model: its ``--layers`` and, on CUDA, the ``auto``
+    batch sizes. The sweep's Ray workers call this too, so their shards land in the very store
+    (same identity) the command reads."""
+    from dataclasses import replace
+
+    from babelscope.capture.sites import resolve_layers
+    from babelscope.models.handle import ModelHandle
+
+    assert isinstance(handle, ModelHandle)
+    if args.layers != "all":
+        settings = replace(settings, layers=tuple(resolve_layers(args.layers, handle.n_layers)))
+    return sized_for(args, settings, handle)
+
+
+def run(args: argparse.Namespace) -> int:
+    from babelscope.errors import DataError
+
+    start = time.time()
+    settings = settings_from_args(args)
     from babelscope.data.flores import FloresDataset
     from babelscope.data.spec import parse_data_spec
 
@@ -153,16 +244,13 @@ def run(args: argparse.Namespace) -> int:
 
         levels = read_resource_levels(args.resource_levels)
     preload(report=not args.no_report)
-    from babelscope.capture.sites import resolve_layers
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder
 
     out = RunFolder(args.out or default_out(args.model), kind="rank")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
-    layers = resolve_layers(args.layers, handle.n_layers)
-    if args.layers != "all":
-        settings = RankSettings(**{**settings.__dict__, "layers": tuple(layers)})
+    settings = settings_for(args, settings, handle)
     from babelscope.analyses.ranking.pipeline import run_rank
 
     ranked = run_rank(

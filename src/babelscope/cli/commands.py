@@ -14,6 +14,7 @@ from babelscope.cli import (
     cmd_rank,
     cmd_report,
     cmd_steer,
+    cmd_sweep,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -27,4 +28,5 @@ REGISTRY: list[Register] = [
     cmd_steer.register,
     cmd_lens.register,
     cmd_models.register,
+    cmd_sweep.register,
 ]

@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from babelscope.errors import BabelscopeError
 
     try:
+        from babelscope.cli.options import check_runtime_options
+
+        check_runtime_options(args)
         code: int = args.handler(args)
         return code
     except BabelscopeError as exc:

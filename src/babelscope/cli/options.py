@@ -42,6 +42,20 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_runtime_options(args: argparse.Namespace) -> None:
+    """Fail before any data is read or model loaded when ``--device``/``--dtype`` cannot be
+    honoured: asking for cuda on a machine without it is an error (exit 2), never a quiet run
+    on the CPU that takes a hundred times longer."""
+    if getattr(args, "device", None) is None and getattr(args, "dtype", None) is None:
+        return
+    from babelscope.models.devices import parse_device, parse_dtype
+
+    if getattr(args, "dtype", None) is not None:
+        parse_dtype(str(args.dtype))
+    if getattr(args, "device", None) is not None:
+        parse_device(str(args.device))
+
+
 def add_words_options(parser: argparse.ArgumentParser) -> None:
     """``--words`` (which word set the prompts use) and ``--lexicon`` (a file merged over it)."""
     parser.add_argument(

@@ -57,3 +57,14 @@ def parse_device(value: str | torch.device) -> torch.device:
     elif device.type not in ("cpu", "cuda", "mps"):
         raise ConfigError(f"unsupported device {value!r}", fix="use cpu, cuda, cuda:N, mps or auto")
     return device
+
+
+def free_device_bytes(device: torch.device) -> int | None:
+    """Free memory on a CUDA device (``torch.cuda.mem_get_info``); None elsewhere (the CPU
+    keeps its fixed batch sizes)."""
+    import torch
+
+    if device.type != "cuda":
+        return None
+    free, _total = torch.cuda.mem_get_info(device)
+    return int(free)

@@ -1,0 +1,26 @@
+"""Moving a model between languages: steering vectors and neurons fitted from parallel text
+(DiffMean, LAPE, G-ACT) behind one interface, saved as artefacts, exportable to lm-eval."""
+
+from __future__ import annotations
+
+from babelscope.analyses.steering.artefact import load_steerer, save_steerer
+from babelscope.analyses.steering.diffmean import DiffMean, VectorSteerer
+from babelscope.analyses.steering.gact import GAct
+from babelscope.analyses.steering.lape import Lape, NeuronSteerer
+from babelscope.analyses.steering.lm_eval_export import export_lm_eval
+from babelscope.analyses.steering.method import METHODS, Steerer, SteeringMethod, method_for
+
+__all__ = [
+    "METHODS",
+    "DiffMean",
+    "GAct",
+    "Lape",
+    "NeuronSteerer",
+    "Steerer",
+    "SteeringMethod",
+    "VectorSteerer",
+    "export_lm_eval",
+    "load_steerer",
+    "method_for",
+    "save_steerer",
+]

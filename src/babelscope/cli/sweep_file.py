@@ -1,0 +1,246 @@
+"""A sweep file (TOML): models × analyses, validated whole before anything runs.
+
+::
+
+    models = ["gemma-3-270m", "smollm2-135m"]    # aliases, folders, org/name@rev
+    device = "cpu"                               # optional: every job's --device / --dtype
+    [[analysis]]
+    kind = "rank"                                # a key of KINDS
+    data = "flores200:/data/flores200_dataset"   # the rank command's own option names
+    languages = ["fra_Latn", "deu_Latn"]         # lists become a,b (or repeated options)
+    sentences = 50
+    no_text_metrics = true                       # flags: true adds --no-text-metrics
+
+Each table's keys are the options of the command it names, spelled as on the command line
+(``no-text-metrics`` or ``no_text_metrics``), so a sweep and a hand-typed command mean the
+same thing and a new command needs one :data:`KINDS` entry, not a second option list. Every
+job's argv is parsed by the command's real parser here, so a typo fails before the first
+model loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babelscope.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 reads TOML with the tomli backport
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How an analysis kind becomes jobs: the CLI command its options belong to, whether it
+    runs once per model (``--model M``) and whether its work is activation-store shards a Ray
+    sweep can spread over workers (otherwise a Ray sweep runs it as one task)."""
+
+    command: str
+    per_model: bool = True
+    shards: bool = False
+
+
+#: Analysis kinds a sweep knows. Adding one (``sib``, ``steer``) is one entry naming its
+#: command; its table then takes that command's options.
+KINDS: dict[str, Kind] = {
+    "rank": Kind("rank", shards=True),
+    "latent": Kind("latent"),
+    "demo": Kind("demo", per_model=False),
+}
+#: Options the sweep sets itself (one run folder per job, JSON from the sweep, not the job).
+_OWNED = {"model", "out", "json"}
+_TOP_KEYS = {"models", "analysis", "out", "device", "dtype", "title"}
+_TABLE_KEYS = {"kind", "name"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: ``argv`` for ``babelscope`` (``--out folder`` included)."""
+
+    kind: str
+    name: str
+    model: str | None
+    argv: tuple[str, ...]
+    folder: Path
+
+    @property
+    def spec(self) -> Kind:
+        return KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    path: Path
+    out: Path
+    models: list[str]
+    jobs: list[Job] = field(default_factory=list)
+    title: str | None = None
+
+
+def read_sweep(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+) -> Sweep:
+    """Parse and validate ``path``; ``out``/``device``/``dtype`` override the file's."""
+    file = Path(path).expanduser()
+    try:
+        data = tomllib.loads(file.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{file}: no such sweep file", fix="pass the path of a .toml") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file} is not valid TOML ({exc})", fix="fix the syntax") from exc
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{file}: unknown top-level key {unknown[0]!r}",
+            fix=f"use {', '.join(sorted(_TOP_KEYS))} ([[analysis]] tables hold the options)",
+        )
+    models = data.get("models", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+        raise ConfigError(f"{file}: models must be a list of strings", fix='models = ["a", "b"]')
+    if len(set(models)) != len(models):
+        raise ConfigError(f"{file}: a model is listed twice", fix="list each model once")
+    tables = data.get("analysis")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{file}: no [[analysis]] table", fix='add [[analysis]] kind = "rank"')
+    root = Path(out if out is not None else data.get("out", "babelscope-runs/sweep"))
+    runtime = {"device": device or data.get("device"), "dtype": dtype or data.get("dtype")}
+    parsers = _command_parsers()
+    jobs: list[Job] = []
+    for number, table in enumerate(tables, 1):
+        jobs.extend(
+            _jobs(
+                file=file,
+                number=number,
+                table=table,
+                models=models,
+                root=root,
+                runtime=runtime,
+                parsers=parsers,
+            )
+        )
+    folders = [job.folder for job in jobs]
+    for folder in folders:
+        if folders.count(folder) > 1:
+            raise ConfigError(
+                f"{file}: two jobs would write {folder}",
+                fix='give one of the [[analysis]] tables a name = "…"',
+            )
+    title = data.get("title")
+    return Sweep(file, root, list(models), jobs, str(title) if title else None)
+
+
+def _jobs(
+    *,
+    file: Path,
+    number: int,
+    table: dict[str, Any],
+    models: list[str],
+    root: Path,
+    runtime: dict[str, Any],
+    parsers: dict[str, argparse.ArgumentParser],
+) -> list[Job]:
+    from babelscope.cli.options import model_label
+    from babelscope.runs import slug
+
+    where = f"{file} [[analysis]] #{number}"
+    kind = table.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(
+            f"{where}: unknown kind {kind!r}", fix=f"use one of {', '.join(sorted(KINDS))}"
+        )
+    spec = KINDS[kind]
+    parser = parsers[spec.command]
+    options = {k: v for k, v in table.items() if k not in _TABLE_KEYS}
+    for key, value in runtime.items():
+        if value is not None and key not in options:
+            options[key] = value
+    base = _options_argv(where, parser, options)
+    name = str(table.get("name") or kind)
+    if spec.per_model and not models:
+        raise ConfigError(f"{where}: kind {kind} needs models", fix='models = ["gemma-3-270m"]')
+    jobs = []
+    for model in models if spec.per_model else [None]:
+        # the run-folder name of the model: org/name@rev → name-rev, a folder → its name
+        folder = root / (f"{name}-{slug(model_label(model), fallback='model')}" if model else name)
+        argv = [spec.command, *(["--model", model] if model else []), *base]
+        argv += ["--out", str(folder)]
+        _check_parses(where, parser, argv[1:])
+        jobs.append(Job(kind, folder.name, model, tuple(argv), folder))
+    return jobs
+
+
+def _command_parsers() -> dict[str, argparse.ArgumentParser]:
+    from babelscope.cli.main import build_parser
+
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise RuntimeError("the babelscope parser has no subcommands")
+
+
+def _options_argv(
+    where: str, parser: argparse.ArgumentParser, options: dict[str, Any]
+) -> list[str]:
+    """Command-line words for a table's options, checked against the command's parser."""
+    actions = {
+        flag[2:].replace("-", "_"): (flag, action)
+        for action in parser._actions
+        for flag in action.option_strings
+        if flag.startswith("--")
+    }
+    argv: list[str] = []
+    for key, value in options.items():
+        found = actions.get(key.replace("-", "_"))
+        if found is None or key.replace("-", "_") in _OWNED | {"help"}:
+            owned = key.replace("-", "_") in _OWNED
+            raise ConfigError(
+                f"{where}: {'the sweep sets' if owned else 'unknown option'} {key!r}",
+                fix="list models at the top and pass --out to the sweep"
+                if owned
+                else f"see `babelscope {parser.prog.split()[-1]} --help` for its options",
+            )
+        flag, action = found
+        if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: {key} is a flag", fix=f"write {key} = true")
+            argv += [flag] if value else []
+        elif isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} takes a value", fix=f'write {key} = "…"')
+        elif isinstance(action, argparse._AppendAction):
+            for item in value if isinstance(value, list) else [value]:
+                argv += [flag, str(item)]
+        elif isinstance(value, list):
+            argv += [flag, ",".join(str(item) for item in value)]
+        else:
+            argv += [flag, str(value)]
+    return argv
+
+
+def _check_parses(where: str, parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Parse ``argv`` with the command's parser; its complaint becomes one ConfigError."""
+    from babelscope.cli.options import check_runtime_options
+
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            parsed = parser.parse_args(argv)
+    except SystemExit as exc:
+        lines = [line for line in err.getvalue().splitlines() if line.strip()]
+        message = lines[-1].split("error:", 1)[-1].strip() if lines else "invalid options"
+        raise ConfigError(f"{where}: {message}", fix="fix that option in the table") from exc
+    try:
+        check_runtime_options(parsed)  # cuda asked for on a machine without it, a bad dtype
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.problem}", fix=exc.fix) from exc
