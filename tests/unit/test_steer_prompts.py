@@ -34,3 +34,11 @@ def test_templates() -> None:
     )
     asked = prompting_prompt("The sky is blue.", "Hello there.", "French")
     assert asked.endswith("Repeat in French:") and asked[: -len(" in French:")] == plain[:-1]
+
+
+def test_default_layers_sit_in_the_later_half() -> None:
+    from babelscope.cli.cmd_steer import default_layers
+
+    assert default_layers(18) == [9, 13, 15]  # gemma-3-270m
+    assert default_layers(30) == [15, 21, 26]  # smollm2-135m
+    assert default_layers(2) == [1, 2]  # never layer 0, never past the last block
