@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from babelscope.analyses.steering.cells import (
@@ -289,13 +288,3 @@ def _progress(total: int, enabled: bool) -> Callable[[Cell | None], None]:
         bar.update(1)
 
     return step
-
-
-def summary_columns() -> list[str]:
-    """The per-setting table's metric columns in display order."""
-    names = ["lfs", "chrf", "chrf_source", "fluency", "headline"]
-    return [f"{n}{s}" for n in names for s in ("", "_lo", "_hi")]
-
-
-def finite_or_none(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
