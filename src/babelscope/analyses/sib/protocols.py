@@ -96,7 +96,9 @@ def wilson(correct: float, n: int, z: float = 1.959963984540054) -> tuple[float,
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    # at p = 0 or 1 the bound is exactly 0 or 1; rounding would leave it a hair inside
+    return (0.0 if correct == 0 else lo), (1.0 if correct == n else hi)
 
 
 def mean_interval(values: Sequence[float]) -> tuple[float, float, float]:
@@ -152,7 +154,5 @@ def cross_validated(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0)
     smallest = min(np.unique(y, return_counts=True)[1])
     folds = max(2, min(folds, int(smallest)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = [
-        accuracy(fit_classifier(x[a], y[a]), x[b], y[b]) for a, b in splitter.split(x, y)
-    ]
+    scores = [accuracy(fit_classifier(x[a], y[a]), x[b], y[b]) for a, b in splitter.split(x, y)]
     return float(np.mean(scores))
