@@ -126,7 +126,7 @@ def test_sib_bad_input_is_one_line_exit_2(
     extra: list[str],
     message: str,
 ) -> None:
-    root, argv = sib_run
+    _root, argv = sib_run
     assert main([*argv, *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1

@@ -3,8 +3,6 @@ follows the logits when we plant them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch

@@ -193,7 +193,8 @@ def run_sib(
     if s.layer is not None and s.layer not in layers:
         raise ConfigError(f"--layer {s.layer} is not captured", fix=f"use one of {layers}")
     per_layer, cv = linear_tables(states, codes, pivot, layers, progress=progress)
-    chosen = s.layer if s.layer is not None else int(cv.loc[cv["cv_accuracy"].idxmax(), "layer"])
+    best = int(np.argmax(cv["cv_accuracy"].to_numpy()))  # ties: the shallowest layer
+    chosen = s.layer if s.layer is not None else int(cv["layer"].to_numpy()[best])
     classified = time.perf_counter()
     prompted = (
         prompted_table(handle, states, codes, labels, progress=progress)
