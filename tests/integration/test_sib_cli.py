@@ -93,6 +93,10 @@ def test_sib_cli_writes_a_complete_run(
     assert len(result.summary) == 4 and result.summary["prompted"].between(0, 1).all()
     assert (root / "run" / "report.html").is_file()
     assert (root / "run" / "plots" / "sib_layers.png").is_file()
+    # `babelscope report` reads sib runs too
+    assert main(["report", str(root / "run"), "--out", str(root / "r.html"), "--json"]) == 0
+    sections = json.loads(capsys.readouterr().out)["sections"]
+    assert any(s["id"].startswith("sib-") for s in sections)
 
 
 def test_sib_rerun_reuses_the_store(

@@ -57,6 +57,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="evaluation sentences scored by prompting per language (default all; 0 = skip)",
     )
+    parser.add_argument(
+        "--eval-sentences",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the first N evaluation sentences per language (default all; smoke runs)",
+    )
     parser.add_argument("--shots", type=int, default=7, help="examples in the prompt (7)")
     parser.add_argument("--seed", type=int, default=0, help="seed of draws and caps (0)")
     parser.add_argument("--batch-size", type=int, default=16, help="sentences per batch (16)")
@@ -80,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         pooling=args.pooling,
         train_per_label=args.train_per_label,
         prompted_sentences=args.prompted_sentences,
+        eval_sentences=args.eval_sentences,
         shots=args.shots,
         seed=args.seed,
         layer=args.layer,

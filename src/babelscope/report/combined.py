@@ -20,11 +20,12 @@ from babelscope.runs import read_manifest, slug
 if TYPE_CHECKING:
     from babelscope.analyses.latent.generation import GenerationView
     from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.sib.result import SibResult
     from babelscope.report.html import Report
 
 #: Run kinds the report reads, and the family of sections each gets (a demo is a latent run).
-KINDS = {"latent": "latent", "demo": "latent", "rank": "rank", "patching": "patching"}
-_FIX = "pass the --out folder of a finished babelscope latent, demo, rank or patch run"
+KINDS = {"latent": "latent", "demo": "latent", "rank": "rank", "patching": "patching", "sib": "sib"}
+_FIX = "pass the --out folder of a finished babelscope latent, demo, rank, patch or sib run"
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,12 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     from babelscope.analyses.patching import PatchingResult
     from babelscope.analyses.patching.result import RUNS_JSON as PATCHING_RUNS
     from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.sib.result import SibResult
     from babelscope.report.html import Report
     from babelscope.report.sections.latent import add_latent_sections
     from babelscope.report.sections.patching import add_patching_sections
     from babelscope.report.sections.ranking import add_rank_comparison, add_rank_sections
+    from babelscope.report.sections.sib import add_sib_sections
 
     if not paths:
         raise DataError("no run folder given", fix=_FIX)
@@ -102,10 +105,11 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     used = {"runs", "provenance", "rank-comparison"}
     several = sum(run.family == "latent" for run in runs) > 1
     # Load everything before drawing anything: a broken folder fails fast.
-    loaders: dict[str, Callable[[Path], LatentResult | RankResult | PatchingResult]] = {
+    loaders: dict[str, Callable[[Path], LatentResult | RankResult | PatchingResult | SibResult]] = {
         "latent": LatentResult.load,
         "rank": RankResult.load,
         "patching": PatchingResult.load,
+        "sib": SibResult.load,
     }
     results = {run.path: loaders[run.family](run.path) for run in runs}
     views = {run.path: _generation_views(run) for run in runs if run.family == "latent"}
@@ -127,6 +131,8 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
                     PatchingResult.load(run.path),
                     prefix=_prefix("patching", slug(run.path.name), used),
                 )
+        elif isinstance(result, SibResult):
+            add_sib_sections(report, result, prefix=_prefix("sib", slug(run.path.name), used))
         elif isinstance(result, PatchingResult):
             add_patching_sections(
                 report, result, prefix=_prefix("patching", slug(run.path.name), used)

@@ -28,8 +28,10 @@ class SibSettings:
 
     ``split``: the evaluation split (``dev`` here; any split the data has, e.g. ``test``).
     ``train_per_label``: keep at most this many training sentences per label per language
-    (stratified, seeded; ``None`` = all 701) — the compute knob. ``prompted_sentences``: the
-    first N evaluation sentences scored by the prompted protocol (``None`` = all; 0 = skip).
+    (stratified, seeded; ``None`` = all 701) — the compute knob. ``eval_sentences``: the
+    first N rows of the evaluation split (``None`` = all; for smoke runs).
+    ``prompted_sentences``: the first N evaluation sentences scored by the prompted
+    protocol (``None`` = all; 0 = skip).
     ``shots``: labelled examples in the prompt (one per label in turn, from train, the same
     rows in every language). ``layer``: the headline layer; ``None`` picks it by
     cross-validation on the pivot's training states (never the evaluation split).
@@ -41,6 +43,7 @@ class SibSettings:
     pooling: Pooling = "weighted_mean"
     layers: tuple[int, ...] | None = None  # None: every layer 0..L
     train_per_label: int | None = None
+    eval_sentences: int | None = None
     repeats: int = 10
     per_label: int = 8
     max_iter: int = 100
@@ -62,6 +65,8 @@ class SibSettings:
             )
         if self.repeats < 1 or self.per_label < 1 or self.max_iter < 1:
             raise ConfigError("repeats, per-label and max-iter must be ≥ 1", fix="use defaults")
+        if self.eval_sentences is not None and self.eval_sentences < 1:
+            raise ConfigError(f"--eval-sentences {self.eval_sentences}", fix="use 1 or more")
         if self.shots < 0 or (self.prompted_sentences or 0) < 0:
             raise ConfigError("--shots and --prompted-sentences must be ≥ 0", fix="use 0 or more")
         if self.shard_size < 1 or self.batch_size < 1:

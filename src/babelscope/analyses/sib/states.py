@@ -39,21 +39,31 @@ class SplitRows:
     rows: np.ndarray  # [n] int, row numbers in the split file
 
 
-def group_name(code: str, split: str, cap: int | None, seed: int) -> str:
+def group_name(code: str, split: str, cap: int | None, seed: int, first: int | None) -> str:
     suffix = "" if cap is None else f"-n{cap}s{seed}"
+    suffix += "" if first is None else f"-first{first}"
     return f"{code}@sib-{split}{suffix}"
 
 
 def split_rows(
-    dataset: Sib200Dataset, code: str, split: str, cap: int | None, seed: int
+    dataset: Sib200Dataset,
+    code: str,
+    split: str,
+    cap: int | None,
+    *,
+    seed: int,
+    first: int | None = None,
 ) -> SplitRows:
     """``split`` of ``code`` with at most ``cap`` rows per label (stratified on the labels,
-    which are the same in every language, so every language keeps the same rows)."""
+    which are the same in every language, so every language keeps the same rows), or its
+    ``first`` rows."""
     frame = dataset.split(code, split)
     labels = frame["category"].astype(str).to_numpy()
     keep = stratified_cap(list(labels), cap, seed)
+    if first is not None:
+        keep = keep[:first]
     texts = tuple(frame["text"].astype(str).to_numpy()[keep].tolist())
-    return SplitRows(group_name(code, split, cap, seed), texts, labels[keep], keep)
+    return SplitRows(group_name(code, split, cap, seed, first), texts, labels[keep], keep)
 
 
 class SibStates:
@@ -68,9 +78,13 @@ class SibStates:
         self.settings = settings
         s = settings
         self.train = {
-            c: split_rows(dataset, c, s.train_split, s.train_per_label, s.seed) for c in languages
+            c: split_rows(dataset, c, s.train_split, s.train_per_label, seed=s.seed)
+            for c in languages
         }
-        self.eval = {c: split_rows(dataset, c, s.split, None, s.seed) for c in languages}
+        self.eval = {
+            c: split_rows(dataset, c, s.split, None, seed=s.seed, first=s.eval_sentences)
+            for c in languages
+        }
         self.reader: StoreReader | None = None
 
     def groups(self) -> list[Group]:

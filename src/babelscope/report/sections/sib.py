@@ -40,10 +40,15 @@ def sib_figures(result: SibResult) -> dict[str, bytes]:
 
 
 def add_sib_sections(
-    report: Report, result: SibResult, *, figures: dict[str, bytes] | None = None
+    report: Report,
+    result: SibResult,
+    *,
+    figures: dict[str, bytes] | None = None,
+    prefix: str | None = None,
 ) -> None:
+    """Append the SIB-200 sections (``prefix``: section-id prefix, unique per run)."""
     drawn = figures if figures is not None else sib_figures(result)
-    key = f"sib-{slug(result.model_name)}"
+    key = prefix or f"sib-{slug(result.model_name)}"
     s = result.settings
     section = report.add_section(key, f"SIB-200 topic classification: {result.model_name}")
     section.add_text(
