@@ -53,3 +53,10 @@ def test_constant_values_give_nan_not_an_error() -> None:
     rank, sib = frames(np.ones(10), np.arange(10.0))
     row = correlate(rank, sib, model="m", bootstrap=50).iloc[0]
     assert np.isnan(row["spearman"]) and np.isnan(row["pearson_lo"])
+
+
+def test_a_task_with_no_values_gives_nan_rows() -> None:
+    rank, sib = frames(np.arange(10.0), np.arange(10.0))
+    sib["prompted"] = np.nan  # the prompted protocol was skipped
+    table = correlate(rank, sib, model="m", bootstrap=50, tasks=["prompted"])
+    assert (table["n"] == 0).all() and table["spearman"].isna().all()

@@ -72,14 +72,14 @@ def pair_statistics(
     from scipy.stats import pearsonr, spearmanr
 
     out: dict[str, float] = {"n": float(len(x))}
-    constant = np.ptp(x) == 0 or np.ptp(y) == 0
+    constant = len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0  # undefined: NaN, no error
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, point, transform in (
             ("pearson", pearsonr, None),
             ("spearman", spearmanr, _row_ranks),
         ):
-            if constant or len(x) < 3:
+            if constant:
                 out |= {name: np.nan, f"{name}_lo": np.nan, f"{name}_hi": np.nan}
                 out[f"{name}_p"] = np.nan
                 continue

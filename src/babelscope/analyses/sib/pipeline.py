@@ -227,6 +227,11 @@ def run_sib(
         "train_rows": states.train[pivot].rows.tolist(),
         "data_sha256": dataset.data_hash(codes, s.split),
     }
+    if s.train_per_label == s.per_label:
+        used["note"] = (
+            f"--train-per-label {s.per_label} keeps exactly the {s.per_label} per label each "
+            "repeat draws: the 10 repeats are identical (use more for a repeat interval)"
+        )
     result = SibResult(
         model=handle.provenance(),
         settings=s.to_manifest(),

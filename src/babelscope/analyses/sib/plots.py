@@ -64,7 +64,7 @@ def plot_layers(result: SibResult) -> Figure:
         hue_order=order,
         ylabel="accuracy",
         ylim=(0.0, 1.0),
-        title="SIB-200 accuracy per layer (mean over languages; band 10–90 %)",
+        title="SIB-200 per layer (band: 10–90 % of languages)",
     )
     for ax in figure.axes:
         ax.axhline(CHANCE, color="#aa3333", lw=0.8, ls="--")
