@@ -134,3 +134,31 @@ def test_sib_bad_input_is_one_line_exit_2(
     assert main([*argv, *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_correlate_pairs_rank_and_sib_runs(
+    sib_run: tuple[Path, list[str]],
+    tiny_model_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, argv = sib_run
+    if not (root / "run" / "manifest.json").is_file():
+        assert main(argv) == 0
+    from test_rank_support import write_flores
+
+    flores = write_flores(root / "flores", 12)
+    rank = [
+        "rank", "--model", str(tiny_model_dir), "--data", f"flores200:{flores}",
+        "--sentences", "12", "--no-script-barrier", "--bootstrap", "20", "--no-report",
+        "--no-progress", "--out", str(root / "rank"),
+    ]  # fmt: skip
+    assert main(rank) == 0
+    out = root / "corr"
+    assert main(["correlate", str(root / "rank"), str(root / "run"), "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "correlations.parquet")
+    # shared languages: fra, deu, rus (the pivot is not in the ranking's summary)
+    assert set(table["n"]) <= {0, 3} and (table["n"] == 3).any()
+    assert (out / "report.html").is_file()
+    capsys.readouterr()
+    assert main(["correlate", str(root / "run"), "--out", str(root / "bad")]) == 2
+    assert "no model has both" in capsys.readouterr().err
