@@ -72,6 +72,9 @@ def test_sib_cli_writes_a_complete_run(
     assert manifest["data"]["train_sentences_per_language"] == 63  # 9 per label × 7
     assert manifest["data"]["prompted_sentences_per_language"] == 4
     assert manifest["timings"]["computed_shards"] > 0
+    # the store is keyed as a SIB store: a ranking store of the same model never shares it
+    (identity,) = [json.loads(p.read_text()) for p in (root / "store").glob("*/identity.json")]
+    assert identity["dataset"] == "sib200" and identity["forward"]["poolings"] == ["weighted_mean"]
     result = SibResult.load(root / "run")
     layers = result.layer_scores
     assert set(layers.columns) >= {"model", "language", "layer", "protocol", "accuracy", "lo"}
