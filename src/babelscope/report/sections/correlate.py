@@ -33,7 +33,7 @@ def scatter_figures(frame: pd.DataFrame, model: str, task: str) -> dict[str, byt
             y=task,
             label="language",
             color_by="script" if "script" in frame.columns else None,
-            annotate=0,
+            annotate=len(frame) if len(frame) <= 20 else 0,  # few languages: name them all
             diagonal=False,
             title=f"{model}: {PROTOCOL_LABELS.get(task, task)} vs {metric}",
             xlabel=METRIC_LABELS.get(metric, metric),
