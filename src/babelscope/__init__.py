@@ -48,6 +48,10 @@ _LAZY = {
     "rank": "babelscope.analyses.ranking.pipeline",
     "RankSettings": "babelscope.analyses.ranking.settings",
     "RankResult": "babelscope.analyses.ranking.result",
+    # SIB-200 topic classification
+    "sib": "babelscope.analyses.sib.pipeline",
+    "SibSettings": "babelscope.analyses.sib.settings",
+    "SibResult": "babelscope.analyses.sib.result",
     # data
     "FloresDataset": "babelscope.data.flores",
     "Sib200Dataset": "babelscope.data.sib",
@@ -62,6 +66,9 @@ if TYPE_CHECKING:
     from babelscope.analyses.ranking.pipeline import rank
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.analyses.ranking.settings import RankSettings
+    from babelscope.analyses.sib.pipeline import sib
+    from babelscope.analyses.sib.result import SibResult
+    from babelscope.analyses.sib.settings import SibSettings
     from babelscope.capture.api import CaptureOptions, CaptureResult, capture
     from babelscope.capture.sites import Site
     from babelscope.data.flores import FloresDataset
@@ -85,6 +92,8 @@ __all__ = [
     "RankResult",
     "RankSettings",
     "Sib200Dataset",
+    "SibResult",
+    "SibSettings",
     "Site",
     "__version__",
     "capture",
@@ -93,6 +102,7 @@ __all__ = [
     "load_model",
     "parse_data_spec",
     "rank",
+    "sib",
     "top_tokens",
     "wrap_model",
 ]

@@ -26,6 +26,9 @@ NOTEBOOK_NAMES = {
     "rank": "babelscope.analyses.ranking.pipeline",
     "RankSettings": "babelscope.analyses.ranking.settings",
     "RankResult": "babelscope.analyses.ranking.result",
+    "sib": "babelscope.analyses.sib.pipeline",
+    "SibSettings": "babelscope.analyses.sib.settings",
+    "SibResult": "babelscope.analyses.sib.result",
     "FloresDataset": "babelscope.data.flores",
     "Sib200Dataset": "babelscope.data.sib",
 }

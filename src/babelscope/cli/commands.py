@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from babelscope.cli import (
+    cmd_correlate,
     cmd_demo,
     cmd_latent,
     cmd_lens,
@@ -13,6 +14,7 @@ from babelscope.cli import (
     cmd_patch,
     cmd_rank,
     cmd_report,
+    cmd_sib,
     cmd_steer,
     cmd_sweep,
 )
@@ -24,6 +26,8 @@ REGISTRY: list[Register] = [
     cmd_latent.register,
     cmd_patch.register,
     cmd_rank.register,
+    cmd_sib.register,
+    cmd_correlate.register,
     cmd_report.register,
     cmd_steer.register,
     cmd_lens.register,

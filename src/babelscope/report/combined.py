@@ -20,6 +20,7 @@ from babelscope.runs import read_manifest, slug
 if TYPE_CHECKING:
     from babelscope.analyses.latent.generation import GenerationView
     from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.sib.result import SibResult
     from babelscope.analyses.steering.result import SteerResult
     from babelscope.report.html import Report
 
@@ -29,9 +30,10 @@ KINDS = {
     "demo": "latent",
     "rank": "rank",
     "patching": "patching",
+    "sib": "sib",
     "steer": "steer",
 }
-_FIX = "pass the --out folder of a finished babelscope latent, demo, rank, patch or steer run"
+_FIX = "pass the --out folder of a finished babelscope latent, demo, rank, patch, sib or steer run"
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def read_run(path: str | Path) -> FinishedRun:
     if kind not in KINDS:
         raise DataError(
             f"{folder} holds a run of unknown kind ({kind or 'not recorded'})",
-            fix="babelscope report reads latent, demo, rank, patch and steer run folders",
+            fix="babelscope report reads latent, demo, rank, patch, sib and steer run folders",
         )
     return FinishedRun(folder, str(kind), manifest)
 
@@ -85,11 +87,13 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     from babelscope.analyses.patching import PatchingResult
     from babelscope.analyses.patching.result import RUNS_JSON as PATCHING_RUNS
     from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.sib.result import SibResult
     from babelscope.analyses.steering.result import SteerResult
     from babelscope.report.html import Report
     from babelscope.report.sections.latent import add_latent_sections
     from babelscope.report.sections.patching import add_patching_sections
     from babelscope.report.sections.ranking import add_rank_comparison, add_rank_sections
+    from babelscope.report.sections.sib import add_sib_sections
     from babelscope.report.sections.steering import add_steer_sections
 
     if not paths:
@@ -112,11 +116,13 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
     several = sum(run.family == "latent" for run in runs) > 1
     # Load everything before drawing anything: a broken folder fails fast.
     loaders: dict[
-        str, Callable[[Path], LatentResult | RankResult | PatchingResult | SteerResult]
+        str,
+        Callable[[Path], LatentResult | RankResult | PatchingResult | SibResult | SteerResult],
     ] = {
         "latent": LatentResult.load,
         "rank": RankResult.load,
         "patching": PatchingResult.load,
+        "sib": SibResult.load,
         "steer": SteerResult.load,
     }
     results = {run.path: loaders[run.family](run.path) for run in runs}
@@ -139,6 +145,8 @@ def combined_report(paths: Sequence[str | Path], *, title: str | None = None) ->
                     PatchingResult.load(run.path),
                     prefix=_prefix("patching", slug(run.path.name), used),
                 )
+        elif isinstance(result, SibResult):
+            add_sib_sections(report, result, prefix=_prefix("sib", slug(run.path.name), used))
         elif isinstance(result, PatchingResult):
             add_patching_sections(
                 report, result, prefix=_prefix("patching", slug(run.path.name), used)
