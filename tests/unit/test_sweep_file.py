@@ -115,3 +115,14 @@ def test_job_stderr_passes_through_streams_that_return_none() -> None:
     tee = _Tee(stream)
     assert tee.write("babelscope: error: bad — fix it\n") == 32
     assert stream.text.startswith("babelscope: error") and tee.last_error().endswith("fix it")
+
+
+def test_sib_and_steer_tables_take_their_commands_options(tmp_path: Path) -> None:
+    text = 'models = ["m"]\n[[analysis]]\nkind = "sib"\ndata = "sib200:/d"\n'
+    text += 'languages = ["fra_Latn"]\ntrain-per-label = 16\nprompted-sentences = 0\n'
+    text += '[[analysis]]\nkind = "steer"\ndata = "flores200:/f"\ntarget = "fra_Latn"\n'
+    text += 'method = "diffmean"\nalpha = "1,2"\n'
+    sib, steer = read_sweep(_write(tmp_path, text), out=tmp_path).jobs
+    assert sib.argv[:3] == ("sib", "--model", "m") and "--train-per-label" in sib.argv
+    assert steer.argv[:3] == ("steer", "--model", "m") and steer.folder.name == "steer-m"
+    assert steer.argv[steer.argv.index("--alpha") + 1] == "1,2"

@@ -47,12 +47,15 @@ class Kind:
     shards: bool = False
 
 
-#: Analysis kinds a sweep knows. Adding one (``sib``, ``steer``) is one entry naming its
-#: command; its table then takes that command's options.
+#: Analysis kinds a sweep knows. Adding one is one entry naming its command; its table then
+#: takes that command's options.
 KINDS: dict[str, Kind] = {
     "rank": Kind("rank", shards=True),
     "latent": Kind("latent"),
     "demo": Kind("demo", per_model=False),
+    "sib": Kind("sib"),
+    "steer": Kind("steer"),
+    "patch": Kind("patch"),
 }
 #: Options the sweep sets itself (one run folder per job, JSON from the sweep, not the job).
 _OWNED = {"model", "out", "json"}
