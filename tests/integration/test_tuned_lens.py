@@ -4,6 +4,7 @@ and a stopped run resumes to exactly the weights an uninterrupted run reaches.""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -255,3 +256,26 @@ def test_latent_language_through_a_tuned_lens() -> None:
     moved = run(lambda _h: trained)
     np.testing.assert_allclose(moved.mass[:, -1], plain.mass[:, -1], atol=1e-6)
     assert np.abs(moved.mass[:, 1:-1] - plain.mass[:, 1:-1]).max() > 1e-4
+
+
+def test_refining_some_layers_keeps_every_other_translator(tmp_path: Path) -> None:
+    handle = _handle()
+    texts = _texts(20)
+    base = LensTrainSettings(tokens=60, batch_sentences=4, lr=1e-2, top_k=4, rest_samples=8)
+    first, _ = train_tuned_lens(handle, texts, tmp_path / "base", settings=base)
+    refine = LensTrainSettings(
+        tokens=60, batch_sentences=4, lr=1e-2, top_k=4, rest_samples=8, seed=1,
+        layers=(1,), init_from=str(tmp_path / "base"),
+    )  # fmt: skip
+    refined, run = train_tuned_lens(handle, texts, tmp_path / "refined", settings=refine)
+    assert run.steps > 0
+    before, after = first.state_dict(), refined.state_dict()
+    for key, value in before.items():
+        if key.startswith("translators.1."):
+            assert not torch.equal(value, after[key]), key  # the refined layer moved
+        else:
+            assert torch.equal(value, after[key]), key  # every other one is bit-identical
+    manifest = json.loads((tmp_path / "refined" / "manifest.json").read_text())
+    assert manifest["settings"]["layers"] == [1] and len(manifest["init_sha256"]) == 64
+    with pytest.raises(ConfigError):
+        LensTrainSettings(layers=(99,)).trained_layers(handle.n_layers)

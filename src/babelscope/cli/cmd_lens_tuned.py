@@ -42,6 +42,19 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         metavar="STEPS",
         help="write a resumable checkpoint every STEPS steps (10); a kill loses at most that",
     )
+    train.add_argument(
+        "--layers",
+        default=None,
+        metavar="L,L",
+        help="train only these translators, e.g. 17 (default: all); with --init-from this "
+        "refines them and keeps every other translator as it is",
+    )
+    train.add_argument(
+        "--init-from",
+        default=None,
+        metavar="DIR",
+        help="start from a finished `lens train` folder of the same model",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(handler=run_train)
 
@@ -84,11 +97,29 @@ def _open_texts(args: argparse.Namespace) -> tuple[object, list[str], dict[str, 
     return dataset, languages, dataset.parallel(languages, args.split)
 
 
+def _layers(text: str | None) -> tuple[int, ...] | None:
+    from babelscope.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(
+            f"cannot read --layers {text!r}", fix="write e.g. --layers 16,17"
+        ) from None
+
+
 def run_train(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
     if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0 or args.checkpoint_every < 1:
         raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 60000")
+    if args.init_from and not (Path(args.init_from).expanduser() / "manifest.json").is_file():
+        raise ConfigError(
+            f"--init-from {args.init_from} is not a finished lens folder",
+            fix="pass the --out folder of a completed `babelscope lens train`",
+        )
     dataset, languages, texts = _open_texts(args)
     from babelscope.cli.options import model_label
     from babelscope.data.flores import FloresDataset
@@ -102,7 +133,8 @@ def run_train(args: argparse.Namespace) -> int:
     loss: LossKind = args.loss or ("full" if handle.device.type == "cuda" else "coarse")
     settings = LensTrainSettings(
         tokens=args.tokens, batch_sentences=args.batch_sentences, lr=args.lr, loss=loss,
-        seed=args.seed, checkpoint_every=args.checkpoint_every,
+        seed=args.seed, checkpoint_every=args.checkpoint_every, layers=_layers(args.layers),
+        init_from=str(Path(args.init_from).expanduser().resolve()) if args.init_from else None,
     )  # fmt: skip
     out = args.out or str(default_run_dir("lens", model_label(args.model)))
     provenance = {

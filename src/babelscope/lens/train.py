@@ -57,6 +57,11 @@ class LensTrainSettings:
     seed: int = 0
     max_length: int = 128
     holdout_every: int = 5  # sentence ids i % holdout_every == 0 are never trained on
+    # Translators to train (None: all). Each layer's loss depends on its own translator only,
+    # so training a subset from ``init_from`` (a finished lens folder) refines those layers
+    # and leaves every other translator bit-identical.
+    layers: tuple[int, ...] | None = None
+    init_from: str | None = None
 
     def validate(self) -> None:
         if self.tokens < 1 or self.batch_sentences < 1 or self.checkpoint_every < 1:
@@ -68,6 +73,20 @@ class LensTrainSettings:
             raise ConfigError(f"unknown lens loss {self.loss!r}", fix="use coarse or full")
         if self.lr <= 0 or self.top_k < 1 or self.rest_samples < 1:
             raise ConfigError("lr, top-k and rest samples must be positive", fix="use defaults")
+        if self.layers is not None and not self.layers:
+            raise ConfigError("no layer to train", fix="e.g. --layers 17, or leave it out for all")
+
+    def trained_layers(self, n_layers: int) -> tuple[int, ...]:
+        """The translators this run trains, checked against a model with ``n_layers`` blocks."""
+        if self.layers is None:
+            return tuple(range(n_layers))
+        bad = [layer for layer in self.layers if not 0 <= layer < n_layers]
+        if bad:
+            raise ConfigError(
+                f"cannot train translators for layers {bad}",
+                fix=f"pick layers in 0..{n_layers - 1} (layer {n_layers} is the model's own head)",
+            )
+        return tuple(sorted(set(self.layers)))
 
 
 @dataclass
@@ -115,8 +134,12 @@ def train_tuned_lens(
         "settings": asdict(opts),
         **{k: v for k, v in (provenance or {}).items() if k in ("data", "data_hash", "split")},
     }
-    lens = TunedLens(handle)
-    optimiser = torch.optim.Adam(lens.parameters(), lr=opts.lr)
+    trained = opts.trained_layers(handle.n_layers)
+    lens = TunedLens.load(opts.init_from, handle) if opts.init_from else TunedLens(handle)
+    if opts.init_from:
+        fingerprint["init_sha256"] = _folder_digest(Path(opts.init_from))
+    params = [p for layer in trained for p in lens.translators[layer].parameters()]
+    optimiser = torch.optim.Adam(params, lr=opts.lr)
     # Steps are capped by tokens: estimate positions per batch from the first batch seen.
     sampler = torch.Generator().manual_seed(opts.seed)
     state = _resume(folder, fingerprint, lens, optimiser, sampler)
@@ -146,7 +169,7 @@ def train_tuned_lens(
                 group["lr"] = opts.lr * max(0.05, 1.0 - frac)
             batch = [text for _, _, text in batches[step]]
             loss_bits, n_pos = _train_step(
-                handle, lens, optimiser, batch, opts=opts, sampler=sampler
+                handle, lens, optimiser, batch, opts=opts, sampler=sampler, layers=trained
             )
             step += 1
             positions += n_pos
@@ -209,6 +232,7 @@ def _train_step(
     *,
     opts: LensTrainSettings,
     sampler: torch.Generator,
+    layers: Sequence[int],
 ) -> tuple[float, int]:
     states, n_pos = layer_states(handle, texts, max_length=opts.max_length)
     with torch.no_grad():
@@ -216,8 +240,8 @@ def _train_step(
         target = coarse_target(final, opts.top_k) if opts.loss == "coarse" else None
     optimiser.zero_grad(set_to_none=True)
     total = 0.0
-    n_layers = handle.n_layers
-    for layer in range(n_layers):
+    n_layers = len(layers)
+    for layer in layers:
         translated = lens.translate(states[layer].float(), layer)
         if target is not None:
             kl = kl_coarse(
@@ -234,6 +258,18 @@ def _train_step(
         total += float(loss.detach())
     optimiser.step()
     return total / LN2, n_pos
+
+
+def _folder_digest(folder: Path) -> str:
+    """sha256 of a finished lens folder's weights and manifest: a refinement records exactly
+    which lens it started from, and a checkpoint never resumes onto another one."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in ("manifest.json", "translators.safetensors"):
+        path = folder / name
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
 
 
 def _checkpoint(
