@@ -393,3 +393,17 @@ def test_report_warns_next_to_the_overview_when_the_shared_bucket_is_large() -> 
         assert LatentResult(runs=[run]).summary_frame().shared_large.item() == (name == "large")
     assert "Caution: in 1 of 1 runs the shared bucket" in html["large"]
     assert "Caution" not in html["small"]
+
+
+def test_a_pair_without_kept_prompts_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The demo has pairs a tokenizer cannot measure (0 kept prompts); reloading its folder for
+    `babelscope report` or a sweep's combined report must not fail on them."""
+    from babelscope.runs import RunFolder
+
+    rng = np.random.default_rng(2)
+    full = _run(rng.uniform(0, 0.3, size=(3, 3, 3)).astype(np.float32))
+    empty = _run(np.zeros((0, 3, 3), dtype=np.float32), target="kor_Hang")
+    LatentResult(runs=[full, empty], models={"m": {"n_layers": 2}}).save(RunFolder(tmp_path))
+    back = LatentResult.load(tmp_path)
+    assert [len(run.prompt_ids) for run in back.runs] == [3, 0]
+    np.testing.assert_array_equal(back.runs[0].mass, full.mass)

@@ -72,9 +72,11 @@ def load_result(folder: Path) -> LatentResult:
         values = np.zeros((n, n_l, len(series)), dtype=np.float32)
         ent = np.zeros((n, n_l), dtype=np.float32)
         sub = per_prompt[key]
-        ii = sub.prompt_id.map({p: i for i, p in enumerate(m["prompt_ids"])}).to_numpy()
-        jj = sub.layer.map({v: i for i, v in enumerate(m["layers"])}).to_numpy()
-        kk = sub.language.map({v: i for i, v in enumerate(series)}).to_numpy()
+        # int64 explicitly: a pair with no kept prompts (e.g. a script the tokenizer cannot
+        # measure) has no rows, and an empty mapped column is not an integer array.
+        ii = sub.prompt_id.map({p: i for i, p in enumerate(m["prompt_ids"])}).to_numpy(np.int64)
+        jj = sub.layer.map({v: i for i, v in enumerate(m["layers"])}).to_numpy(np.int64)
+        kk = sub.language.map({v: i for i, v in enumerate(series)}).to_numpy(np.int64)
         values[ii, jj, kk] = sub.prob.to_numpy()
         ent[ii, jj] = sub.entropy_bits.to_numpy()
         measured = values[:, :, : len(m["languages"])]
