@@ -24,6 +24,7 @@ import platform
 import re
 import sys
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -183,6 +184,42 @@ def open_for_save(target: RunFolder | str | Path, kind: str) -> tuple[RunFolder,
     if isinstance(target, RunFolder):
         return target, False
     return RunFolder(target, kind=kind), True
+
+
+def save_tables(
+    target: RunFolder | str | Path,
+    kind: str,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    meta_name: str,
+    meta: Any,
+    manifest: Callable[[], dict[str, Any]],
+) -> Path:
+    """A table-shaped result's ``save``: its Parquet tables and meta JSON, then — when ``save``
+    owns the folder (see :func:`open_for_save`) — the manifest, written last."""
+    run, owned = open_for_save(target, kind)
+    for name, frame in tables.items():
+        run.write_table(name, frame)
+    run.write_json(meta_name, meta)
+    if owned:
+        run.finish(manifest())
+    return run.path
+
+
+def read_tables(
+    path: str | Path, files: Mapping[str, str], meta_name: str, *, what: str, fix: str
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """The meta JSON and the tables (``{key: file name}``) :func:`save_tables` wrote; a
+    missing or unreadable file is a ``DataError`` ("<folder> holds no <what>") naming ``fix``."""
+    import pandas as pd
+
+    root = Path(path).expanduser()
+    try:
+        meta = json.loads((root / meta_name).read_text("utf-8"))
+        tables = {key: pd.read_parquet(root / name) for key, name in files.items()}
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{root} holds no {what} ({exc})", fix=fix) from exc
+    return dict(meta), tables
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:

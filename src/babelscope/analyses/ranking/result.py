@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from babelscope.analyses.ranking.settings import METRICS
-from babelscope.errors import DataError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -150,15 +148,12 @@ class RankResult:
         :meth:`load` reads them. Given a path, the folder is also finished as a ``rank`` run
         (manifest written last); a :class:`~babelscope.runs.RunFolder` is its owner's to
         finish."""
-        from babelscope.runs import open_for_save
+        from babelscope.runs import save_tables
 
-        run, owned = open_for_save(folder, "rank")
-        for attr, name in TABLES.items():
-            run.write_table(name, getattr(self, attr))
-        run.write_json(META, self.meta())
-        if owned:
-            run.finish(self.manifest())
-        return run.path
+        tables = {name: getattr(self, attr) for attr, name in TABLES.items()}
+        return save_tables(
+            folder, "rank", tables, meta_name=META, meta=self.meta(), manifest=self.manifest
+        )
 
     def manifest(self) -> dict[str, Any]:
         """The run-manifest entries of this result (see :mod:`babelscope.runs`)."""
@@ -172,15 +167,15 @@ class RankResult:
     @classmethod
     def load(cls, path: str | Path) -> RankResult:
         """Read a run folder written by :meth:`save`."""
-        root = Path(path)
-        try:
-            meta = json.loads((root / META).read_text("utf-8"))
-            tables = {attr: pd.read_parquet(root / name) for attr, name in TABLES.items()}
-        except (OSError, ValueError) as exc:
-            raise DataError(
-                f"{root} holds no readable ranking result ({exc})",
-                fix="point at the --out folder of a finished `babelscope rank` run",
-            ) from exc
+        from babelscope.runs import read_tables
+
+        meta, tables = read_tables(
+            path,
+            TABLES,
+            META,
+            what="readable ranking result",
+            fix="point at the --out folder of a finished `babelscope rank` run",
+        )
         return cls(
             model=meta["model"],
             settings=meta["settings"],

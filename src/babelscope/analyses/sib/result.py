@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from babelscope.analyses.sib.settings import CHANCE, LINEAR_PROTOCOLS
-from babelscope.errors import DataError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -134,15 +132,12 @@ class SibResult:
         }
 
     def save(self, folder: RunFolder | str | Path) -> Path:
-        from babelscope.runs import open_for_save
+        from babelscope.runs import save_tables
 
-        run, owned = open_for_save(folder, "sib")
-        for attr, name in TABLES.items():
-            run.write_table(name, getattr(self, attr))
-        run.write_json(META, self.meta())
-        if owned:
-            run.finish(self.manifest())
-        return run.path
+        tables = {name: getattr(self, attr) for attr, name in TABLES.items()}
+        return save_tables(
+            folder, "sib", tables, meta_name=META, meta=self.meta(), manifest=self.manifest
+        )
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -154,15 +149,15 @@ class SibResult:
 
     @classmethod
     def load(cls, path: str | Path) -> SibResult:
-        root = Path(path)
-        try:
-            meta = json.loads((root / META).read_text("utf-8"))
-            tables = {attr: pd.read_parquet(root / name) for attr, name in TABLES.items()}
-        except (OSError, ValueError) as exc:
-            raise DataError(
-                f"{root} holds no readable SIB-200 result ({exc})",
-                fix="point at the --out folder of a finished `babelscope sib` run",
-            ) from exc
+        from babelscope.runs import read_tables
+
+        meta, tables = read_tables(
+            path,
+            TABLES,
+            META,
+            what="readable SIB-200 result",
+            fix="point at the --out folder of a finished `babelscope sib` run",
+        )
         return cls(
             model=meta["model"],
             settings=meta["settings"],

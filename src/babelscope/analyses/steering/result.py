@@ -8,15 +8,12 @@ language-ID notes). :meth:`SteerResult.load` reads the same files back.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-
-from babelscope.errors import DataError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -97,11 +94,9 @@ class SteerResult:
     def save(self, out: RunFolder | str | Path) -> Path:
         """Write the tables and ``steer.json`` into ``out``; a plain path becomes a finished
         run folder of kind ``steer`` (a :class:`RunFolder` is finished by its caller)."""
-        from babelscope.runs import open_for_save
+        from babelscope.runs import save_tables
 
-        run, owned = open_for_save(out, "steer")
-        for name in _TABLES:
-            run.write_table(f"steer_{name}", getattr(self, name))
+        tables = {f"steer_{name}": getattr(self, name) for name in _TABLES}
         meta = {
             "model": self.model,
             "prompts": self.prompts,
@@ -109,10 +104,9 @@ class SteerResult:
             "notes": self.notes,
             "data": self.data,
         }
-        run.write_json(META_JSON, meta)
-        if owned:
-            run.finish(self.manifest())
-        return run.path
+        return save_tables(
+            out, "steer", tables, meta_name=META_JSON, meta=meta, manifest=self.manifest
+        )
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -125,15 +119,15 @@ class SteerResult:
 
     @classmethod
     def load(cls, path: str | Path) -> SteerResult:
-        folder = Path(path).expanduser()
-        try:
-            meta = json.loads((folder / META_JSON).read_text("utf-8"))
-            tables = {n: pd.read_parquet(folder / f"steer_{n}.parquet") for n in _TABLES}
-        except (OSError, ValueError) as exc:
-            raise DataError(
-                f"{folder} holds no steering result ({exc})",
-                fix="point at the --out folder of babelscope steer",
-            ) from exc
+        from babelscope.runs import read_tables
+
+        meta, tables = read_tables(
+            path,
+            {n: f"steer_{n}.parquet" for n in _TABLES},
+            META_JSON,
+            what="steering result",
+            fix="point at the --out folder of babelscope steer",
+        )
         return cls(
             model=meta["model"],
             prompts=meta["prompts"],
