@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from safetensors.torch import load_file
-from state_tolerance import assert_states_close
 from test_rank_support import flores_dir, tiny_model_dir
 
 from babelscope.cli.main import main
 from babelscope.runs import is_complete
+from state_tolerance import assert_states_close
 
 pytestmark = pytest.mark.integration
 __all__ = ["flores_dir", "tiny_model_dir"]
