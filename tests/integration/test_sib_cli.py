@@ -92,7 +92,7 @@ def test_sib_cli_writes_a_complete_run(
     assert result.selected_layer == int(
         result.layer_choice.loc[result.layer_choice["cv_accuracy"].idxmax(), "layer"]
     )
-    assert set(result.prompted["protocol"]) == {"prompted", "prompted_norm"}
+    assert set(result.prompted["protocol"]) == {"prompted", "prompted_norm", "prompted_calibrated"}
     assert len(result.summary) == 4 and result.summary["prompted"].between(0, 1).all()
     assert (root / "run" / "report.html").is_file()
     assert (root / "run" / "plots" / "sib_layers.png").is_file()

@@ -11,6 +11,7 @@ from test_rank_support import save_tiny_model
 from babelscope import load_model
 from babelscope.analyses.sib.prompted import (
     PromptPieces,
+    calibrated_predictions,
     choose_examples,
     predictions,
     prompt_texts,
@@ -77,3 +78,20 @@ def test_per_token_normalisation_changes_the_winner() -> None:
     scores = np.array([[-3.0, -2.5]])
     summed, per_token = predictions(scores, [3, 1])
     assert summed.tolist() == [1] and per_token.tolist() == [0]
+
+
+def test_calibration_removes_a_label_prior_and_keeps_the_signal() -> None:
+    """Every text gets +3 nats on label 0 (the prior a small model shows); the text's own
+    signal is +1 on its true label. Uncalibrated: always label 0; calibrated: the truth."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 7, size=50)
+    prior = np.array([3.0, 0, 0, 0, 0, 0, 0])
+    scores = np.log(np.full((50, 7), 0.05)) + prior
+    scores[np.arange(50), truth] += 1.0
+    content_free = np.log(np.full((3, 7), 0.05)) + prior + rng.normal(0, 0.01, size=(3, 7))
+    summed, _ = predictions(scores, [1] * 7)
+    assert (summed == 0).all()
+    assert (calibrated_predictions(scores, content_free) == truth).all()
+    # a flat prior changes nothing
+    flat = np.zeros((3, 7))
+    assert (calibrated_predictions(scores, flat) == summed).all()

@@ -144,7 +144,8 @@ def _row(code: str, layer: int, protocol: str, score: Any) -> dict[str, Any]:
 def prompted_table(
     handle: ModelHandle, states: SibStates, codes: list[str], labels: list[str], *, progress: bool
 ) -> pd.DataFrame:
-    """Per language: prompted accuracy (summed and per-token label log-prob), Wilson CIs."""
+    """Per language: prompted accuracy (summed and per-token label log-prob, and summed after
+    contextual calibration), Wilson CIs."""
     s = states.settings
     shots = prompting.choose_examples(list(states.train[codes[0]].labels), s.shots, s.seed)
     rows = []
@@ -157,12 +158,16 @@ def prompted_table(
             else min(s.prompted_sentences, len(test.texts))
         )
         examples = [(train.texts[i], str(train.labels[i])) for i in shots]
-        prefix, queries, conts = prompting.prompt_texts(examples, test.texts[:n], labels)
+        texts = [*test.texts[:n], *prompting.CONTENT_FREE]
+        prefix, queries, conts = prompting.prompt_texts(examples, texts, labels)
         pieces = prompting.tokenize_pieces(handle, prefix, queries, conts)
-        scores = prompting.score_labels(handle, pieces)
+        every = prompting.score_labels(handle, pieces)
+        scores, content_free = every[:n], every[n:]
         summed, per_token = prompting.predictions(scores, [len(x) for x in pieces.labels])
+        calibrated = prompting.calibrated_predictions(scores, content_free)
         truth = np.array([labels.index(str(x)) for x in test.labels[:n]])
-        for protocol, picked in (("prompted", summed), ("prompted_norm", per_token)):
+        picks = (("prompted", summed), ("prompted_norm", per_token))
+        for protocol, picked in (*picks, ("prompted_calibrated", calibrated)):
             correct = int((picked == truth).sum())
             lo, hi = wilson(correct, n)
             rows.append(

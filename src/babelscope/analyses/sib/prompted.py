@@ -8,6 +8,12 @@ Scored two ways, both reported: ``prompted`` sums the label's token log-probabil
 probability of the whole label string — the Bayes decision when labels are equally likely),
 ``prompted_norm`` divides by the label's token count (lm-eval-harness's ``acc_norm`` idea:
 "science/technology" is several tokens and would otherwise lose by length alone).
+A third, ``prompted_calibrated``, is contextual calibration (Zhao et al. 2021, "Calibrate
+Before Use"): the same prompt with content-free texts (:data:`CONTENT_FREE`) in place of the
+test sentence gives the model's label prior ``p_cf`` (softmax over the seven labels, averaged
+over the content-free texts); each sentence's label probabilities are divided by it. A small
+model that answers one label whatever the text scores at chance uncalibrated; calibrated, what
+remains is what the text itself moves.
 
 Cost. The examples are the same for every test sentence of a language, so their key/value
 cache is computed once per language and copied for each sentence; a sentence then costs its
@@ -31,6 +37,10 @@ import torch
 
 if TYPE_CHECKING:
     from babelscope.models.handle import ModelHandle
+
+
+#: Content-free test texts for contextual calibration, as in Zhao et al. (2021).
+CONTENT_FREE = ("N/A", "", "[MASK]")
 
 
 @dataclass(frozen=True)
@@ -136,3 +146,16 @@ def predictions(scores: np.ndarray, label_lengths: Sequence[int]) -> tuple[np.nd
     """Argmax label index per query by summed and by per-token log-probability."""
     per_token = scores / np.asarray(label_lengths, dtype=float)[None, :]
     return scores.argmax(1), per_token.argmax(1)
+
+
+def calibrated_predictions(scores: np.ndarray, content_free: np.ndarray) -> np.ndarray:
+    """Argmax label index per query after contextual calibration: ``p(label | text) / p_cf``.
+
+    ``scores``: ``[n_queries, n_labels]`` summed log-probabilities; ``content_free``: the same
+    for the content-free queries. ``p_cf`` is the mean over content-free queries of their
+    label distribution (softmax over the labels); dividing by it is subtracting ``log p_cf``
+    (the per-query normaliser does not change the argmax)."""
+    shifted = content_free - content_free.max(1, keepdims=True)
+    prior = np.exp(shifted) / np.exp(shifted).sum(1, keepdims=True)
+    picked: np.ndarray = (scores - np.log(prior.mean(0))[None, :]).argmax(1)
+    return picked

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from babelscope.analyses.sib.settings import CHANCE, LINEAR_PROTOCOLS
+from babelscope.analyses.sib.settings import CHANCE, LINEAR_PROTOCOLS, PROMPTED_PROTOCOLS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -45,7 +45,7 @@ def summarise(
         best = part.loc[part.groupby("language")["accuracy"].idxmax()].set_index("language")
         table[f"{protocol}_best"] = best["accuracy"]
         table[f"{protocol}_best_layer"] = best["layer"].astype(int)
-    for protocol in ("prompted", "prompted_norm"):
+    for protocol in PROMPTED_PROTOCOLS:
         part = prompted[prompted["protocol"] == protocol].set_index("language")
         for column, source in (("", "accuracy"), ("_lo", "lo"), ("_hi", "hi")):
             table[f"{protocol}{column}"] = part[source] if len(part) else float("nan")
@@ -97,7 +97,7 @@ class SibResult:
     def headline(self) -> dict[str, object]:
         table = self.summary
         out: dict[str, object] = {"languages": len(table), "selected layer": self.selected_layer}
-        for protocol in ("in_language", "cross_lingual", "prompted"):
+        for protocol in ("in_language", "cross_lingual", "prompted", "prompted_calibrated"):
             if protocol in table.columns and table[protocol].notna().any():
                 out[f"median {protocol}"] = float(table[protocol].median())
         out["chance"] = CHANCE

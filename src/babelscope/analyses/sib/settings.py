@@ -8,9 +8,10 @@ from typing import Any
 from babelscope.capture.pooling import Pooling
 from babelscope.errors import ConfigError
 
-#: Linear protocols, in report order (the prompted one is added by :data:`PROTOCOLS`).
+#: Linear protocols, in report order (the prompted ones are added by :data:`PROTOCOLS`).
 LINEAR_PROTOCOLS = ("in_language", "in_language_full", "cross_lingual", "cross_lingual_full")
-PROTOCOLS = (*LINEAR_PROTOCOLS, "prompted", "prompted_norm")
+PROMPTED_PROTOCOLS = ("prompted", "prompted_norm", "prompted_calibrated")
+PROTOCOLS = (*LINEAR_PROTOCOLS, *PROMPTED_PROTOCOLS)
 PROTOCOL_LABELS = {
     "in_language": "in-language, 8 per label × 10 (MTEB)",
     "in_language_full": "in-language, all training sentences",
@@ -18,6 +19,7 @@ PROTOCOL_LABELS = {
     "cross_lingual_full": "English → language, all training sentences",
     "prompted": "prompted k-shot (summed label log-prob)",
     "prompted_norm": "prompted k-shot (log-prob per label token)",
+    "prompted_calibrated": "prompted k-shot, contextual calibration (Zhao et al. 2021)",
 }
 CHANCE = 1 / 7
 

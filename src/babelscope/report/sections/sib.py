@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from babelscope.analyses.sib.settings import CHANCE, LINEAR_PROTOCOLS, PROTOCOL_LABELS
+from babelscope.analyses.sib.settings import (
+    CHANCE,
+    LINEAR_PROTOCOLS,
+    PROMPTED_PROTOCOLS,
+    PROTOCOL_LABELS,
+)
 from babelscope.runs import slug
 
 if TYPE_CHECKING:
@@ -20,8 +25,7 @@ _COLUMNS = [
     *LINEAR_PROTOCOLS,
     "in_language_best",
     "in_language_best_layer",
-    "prompted",
-    "prompted_norm",
+    *PROMPTED_PROTOCOLS,
 ]
 
 
@@ -57,7 +61,8 @@ def add_sib_sections(
         f"-fold cross-validation on {result.pivot}'s training states (never the evaluation "
         f"split); `_best` columns pick the best layer per language on the evaluation split "
         f"and are optimistic. Prompted: {s['shots']} examples, labels scored by summed "
-        "log-probability (and per label token). Intervals: t over the 10 draws for the "
+        "log-probability, per label token, and summed after contextual calibration (the "
+        "label prior from content-free texts divided out). Intervals: t over the 10 draws for the "
         "8-per-label protocols, Wilson over sentences otherwise."
     )
     section.add_metrics(result.headline(), primary="median in_language")
