@@ -143,3 +143,25 @@ def test_gact_best_layer_stays_among_the_candidates() -> None:
     fit = fit_gact(_planted_states(2), "fra_Latn", "eng_Latn", candidates=[0, 1, 3])
     assert fit.best in (0, 1, 3)
     assert fit.accuracy[2].item() > 0.95  # still measured, just not eligible
+
+
+def test_gact_does_not_pick_a_massive_activation_outlier_cluster() -> None:
+    """Six sentences fire a massive dimension (huge spread in every language, as in
+    smollm2-135m): k-means isolates them, and their centroid has by far the largest dot
+    product with the probe. The pick must go by direction, to a cluster along the language
+    direction (dim 3), not to the outliers (dim 0)."""
+    gen = torch.Generator().manual_seed(0)
+    content = torch.randn(1, 60, 16, generator=gen)
+    content[:, :, 0] *= 50
+    states = {
+        lang: content + 0.3 * torch.randn(1, 60, 16, generator=gen)
+        for lang in ("fra_Latn", "deu_Latn", "eng_Latn")
+    }
+    states["fra_Latn"][0, :, 3] += 5.0
+    states["fra_Latn"][0, :6, 0] += 400.0
+    states["fra_Latn"][0, :6, 3] += 1.0
+    fit = fit_gact(states, "fra_Latn", "eng_Latn", clusters=3, folds=4)
+    assert 6 in fit.sizes[0].tolist()  # the outliers do form their own cluster
+    assert int(fit.sizes[0, fit.chosen[0]]) != 6
+    vector = fit.vectors[0]
+    assert abs(vector[0].item()) < 5.0 and vector[3].item() == pytest.approx(5.0, abs=0.5)

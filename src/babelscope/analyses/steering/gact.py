@@ -9,8 +9,14 @@ What we do, per layer ℓ of the fit:
 3. **Probes**: a logistic regression on standardised states, target language against every
    other language, scored by held-out balanced accuracy and log loss over ``folds`` folds that
    keep a sentence id's translations together (parallel sentences must not leak across folds).
-4. **Direction**: the centroid that moves the probe's logit towards the target the most
-   (largest ``w · c_k`` with ``w`` the probe's weights mapped back to raw state space).
+4. **Direction**: the centroid whose *direction* moves the probe's logit towards the target
+   the most per unit of intervention: largest cosine between ``c_k`` and ``w``, the probe's
+   weights mapped back to raw state space. Not the largest ``w · c_k``: that grows with the
+   centroid's norm, and on smollm2-135m k-means puts the few sentences that fire a massive
+   activation (9–23 of 200, centroid norm ≈ 1,600 against ≈ 500) in a cluster of their own,
+   which the dot product picked for every target — steering with it made the model print
+   dots (LFS 0, chrF++ ≈ 1 for all ten targets). Massive dimensions have a large spread, so
+   their raw-space probe weights are small and the cosine does not favour them.
 5. **Layer** (:meth:`default_layer`): the best held-out accuracy among the layers of the middle
    half of the stack (:func:`~babelscope.analyses.steering.method.middle_layers`, as for
    DiffMean); ties — language is separable at most layers — go to the lower held-out log
@@ -129,7 +135,8 @@ def fit_gact(
         diffs = (states[target][layer] - states[pivot][layer]).double().numpy()
         km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(diffs)
         centres = km.cluster_centers_  # [K, D]
-        pick = int(np.argmax(centres @ weights))
+        norms = np.linalg.norm(centres, axis=1) * max(float(np.linalg.norm(weights)), 1e-30)
+        pick = int(np.argmax((centres @ weights) / np.maximum(norms, 1e-30)))
         acc.append(a)
         loss.append(ll)
         cents.append(torch.from_numpy(centres).float())
