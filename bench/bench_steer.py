@@ -28,7 +28,7 @@ import torch
 
 from _common import FLORES, machine, show
 
-DEFAULT_PROMPTS = 20  # the CLI's --prompts
+DEFAULT_PROMPTS = 12  # the CLI's --prompts
 
 
 class _StandIn:

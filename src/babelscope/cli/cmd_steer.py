@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--alpha", default=None, help="α grid for every method, e.g. 1,2,4 (default per method)"
     )
     parser.add_argument(
-        "--prompts", type=int, default=20, metavar="N", help="prompts per half (20)"
+        "--prompts", type=int, default=12, metavar="N", help="prompts per half (12)"
     )
     parser.add_argument(
         "--fit-sentences",
