@@ -166,8 +166,11 @@ def prompted_table(
         summed, per_token = prompting.predictions(scores, [len(x) for x in pieces.labels])
         calibrated = prompting.calibrated_predictions(scores, content_free)
         truth = np.array([labels.index(str(x)) for x in test.labels[:n]])
-        picks = (("prompted", summed), ("prompted_norm", per_token))
-        for protocol, picked in (*picks, ("prompted_calibrated", calibrated)):
+        for protocol, picked in (
+            ("prompted", summed),
+            ("prompted_norm", per_token),
+            ("prompted_calibrated", calibrated),
+        ):
             correct = int((picked == truth).sum())
             lo, hi = wilson(correct, n)
             rows.append(
