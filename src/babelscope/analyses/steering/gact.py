@@ -135,8 +135,9 @@ def fit_gact(
         diffs = (states[target][layer] - states[pivot][layer]).double().numpy()
         km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(diffs)
         centres = km.cluster_centers_  # [K, D]
-        norms = np.linalg.norm(centres, axis=1) * max(float(np.linalg.norm(weights)), 1e-30)
-        pick = int(np.argmax((centres @ weights) / np.maximum(norms, 1e-30)))
+        # cosine with w up to the factor 1/|w|, which is the same for every centroid
+        norms = np.maximum(np.linalg.norm(centres, axis=1), 1e-30)
+        pick = int(np.argmax((centres @ weights) / norms))
         acc.append(a)
         loss.append(ll)
         cents.append(torch.from_numpy(centres).float())
