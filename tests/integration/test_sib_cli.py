@@ -162,6 +162,14 @@ def test_correlate_pairs_rank_and_sib_runs(
     # shared languages: fra, deu, rus (the pivot is not in the ranking's summary)
     assert set(table["n"]) <= {0, 3} and (table["n"] == 3).any()
     assert (out / "report.html").is_file()
+    # 3 languages are too few for a partial correlation: recorded as NaN, not an error
+    assert set(table["control"]) <= {"token_premium", ""}
+    assert table["partial_spearman"].isna().all()
     capsys.readouterr()
     assert main(["correlate", str(root / "run"), "--out", str(root / "bad")]) == 2
     assert "no model has both" in capsys.readouterr().err
+    runs = [str(root / "rank"), str(root / "run")]
+    assert main(["correlate", *runs, "--control", "nope", "--out", str(root / "bad2")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--control 'nope'" in err and len(err.splitlines()) == 1
+    assert not (root / "bad2").exists()

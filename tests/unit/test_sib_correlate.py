@@ -60,3 +60,36 @@ def test_a_task_with_no_values_gives_nan_rows() -> None:
     sib["prompted"] = np.nan  # the prompted protocol was skipped
     table = correlate(rank, sib, model="m", bootstrap=50, tasks=["prompted"])
     assert (table["n"] == 0).all() and table["spearman"].isna().all()
+
+
+def test_partial_spearman_removes_a_shared_confounder() -> None:
+    # metric and accuracy both follow the control and nothing else: the plain Spearman is high,
+    # the partial one is ~0 with an interval covering 0
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=200)
+    metric, accuracy = z + 0.3 * rng.normal(size=200), z + 0.3 * rng.normal(size=200)
+    codes = [f"l{i:03d}_Latn" for i in range(200)]
+    rank = pd.DataFrame({"language": codes, "mexa": metric, "token_premium": z})
+    sib = pd.DataFrame({"language": codes, "in_language": accuracy})
+    row = correlate(rank, sib, model="m", bootstrap=300).set_index("metric").loc["mexa"]
+    assert row["spearman"] > 0.8 and row["control"] == "token_premium"
+    assert abs(row["partial_spearman"]) < 0.15
+    assert row["partial_spearman_lo"] < 0 < row["partial_spearman_hi"]
+
+
+def test_partial_spearman_keeps_what_the_control_does_not_explain() -> None:
+    # accuracy follows the metric; the control is independent noise: partial == plain (about)
+    rng = np.random.default_rng(5)
+    metric = rng.normal(size=150)
+    codes = [f"l{i:03d}_Latn" for i in range(150)]
+    rank = pd.DataFrame(
+        {"language": codes, "mexa": metric, "token_premium": rng.normal(size=150)}
+    )
+    sib = pd.DataFrame({"language": codes, "in_language": metric + 0.5 * rng.normal(size=150)})
+    table = correlate(rank, sib, model="m", bootstrap=300).set_index("metric")
+    row = table.loc["mexa"]
+    assert abs(row["partial_spearman"] - row["spearman"]) < 0.03
+    assert row["partial_spearman_lo"] > 0.6
+    assert np.isnan(table.loc["token_premium", "partial_spearman"])  # not partialled on itself
+    none = correlate(rank, sib, model="m", bootstrap=50, control=None)
+    assert none["partial_spearman"].isna().all() and (none["control"] == "").all()

@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="in_language",
         help="SIB protocol drawn in the scatters and ordered by in the report (in_language)",
     )
+    parser.add_argument(
+        "--control",
+        default="token_premium",
+        help="text-side column partialled out of each Spearman ('none' to skip; token_premium)",
+    )
     parser.add_argument("--bootstrap", type=int, default=1000, help="replicates (1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
     parser.add_argument("--no-report", action="store_true", help="skip plots and report.html")
@@ -76,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.time()
     if args.bootstrap < 1:
         raise ConfigError(f"--bootstrap {args.bootstrap}", fix="use 1 or more (1000)")
+    control = None if args.control.lower() == "none" else args.control
     pairs = pair_runs(args.runs)
     import pandas as pd
 
@@ -89,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
         ranked, scored = RankResult.load(rank_dir), SibResult.load(sib_dir)
         if args.task not in scored.summary.columns:
             raise ConfigError(f"--task {args.task!r} is not in {sib_dir}", fix="use in_language")
+        if control is not None and control not in ranked.summary.columns:
+            raise ConfigError(
+                f"--control {control!r} is not a column of {rank_dir}/rank_summary.parquet",
+                fix="use token_premium, another text-side column, or none",
+            )
         tables.append(
             correlate(
                 ranked.summary,
@@ -96,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 model=model,
                 bootstrap=args.bootstrap,
                 seed=args.seed,
+                control=control,
             )
         )
         joined[model] = joined_frame(ranked.summary, scored.summary)
@@ -120,7 +132,12 @@ def run(args: argparse.Namespace) -> int:
             "argv": sys.argv[1:],
             "models": {m: {"name": m} for m in joined},
             "data": {m: {"rank": str(r), "sib": str(s)} for m, (r, s) in pairs.items()},
-            "settings": {"task": args.task, "bootstrap": args.bootstrap, "seed": args.seed},
+            "settings": {
+                "task": args.task,
+                "bootstrap": args.bootstrap,
+                "seed": args.seed,
+                "control": control,
+            },
             "summary": summary,
         }
     )
@@ -136,7 +153,13 @@ def _best(table: Any, model: str, task: str) -> str | None:
     if part.empty:
         return None
     row = part.loc[part["spearman"].abs().idxmax()]
+    partial = ""
+    if row.get("control") and row["partial_spearman"] == row["partial_spearman"]:  # not NaN
+        partial = (
+            f"; given {row['control']} {row['partial_spearman']:.2f} "
+            f"[{row['partial_spearman_lo']:.2f}, {row['partial_spearman_hi']:.2f}]"
+        )
     return (
         f"{row['metric']} (Spearman {row['spearman']:.2f} "
-        f"[{row['spearman_lo']:.2f}, {row['spearman_hi']:.2f}], n={int(row['n'])})"
+        f"[{row['spearman_lo']:.2f}, {row['spearman_hi']:.2f}]{partial}, n={int(row['n'])})"
     )

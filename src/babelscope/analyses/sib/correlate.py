@@ -7,6 +7,12 @@ across the languages both runs share. Pearson and Spearman, each with a percenti
 interval over **languages** (resampled with replacement, seeded, the same resamples for every
 pair) and scipy's analytic p-value. Languages are the unit: the question is whether a
 language that is better aligned is also better classified.
+
+Both sides also track how well the tokenizer covers a language (a language split into many
+tokens is both less aligned and less well classified), so each row also carries the *partial*
+Spearman controlling for a text-side column (default ``token_premium``): the rank correlation
+that remains once both ranks are regressed on the control's rank, with its own bootstrap
+interval. A metric whose partial interval covers zero predicts nothing beyond tokenisation.
 """
 
 from __future__ import annotations
@@ -36,7 +42,14 @@ COLUMNS = [
     "spearman_lo",
     "spearman_hi",
     "spearman_p",
+    "control",
+    "partial_spearman",
+    "partial_spearman_lo",
+    "partial_spearman_hi",
 ]
+
+#: The text-side column partialled out by default (see the module docstring).
+DEFAULT_CONTROL = "token_premium"
 
 
 def metric_columns(rank_summary: pd.DataFrame) -> list[str]:
@@ -93,6 +106,31 @@ def pair_statistics(
     return out
 
 
+def _partial_from_pearsons(r_xy: np.ndarray, r_xz: np.ndarray, r_yz: np.ndarray) -> np.ndarray:
+    """First-order partial correlation of x and y given z from the three pairwise ones."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((r_xy - r_xz * r_yz) / np.sqrt((1 - r_xz**2) * (1 - r_yz**2)))
+
+
+def partial_spearman(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, ids: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Spearman of ``x`` and ``y`` with the ranks of ``z`` partialled out, and a percentile
+    bootstrap interval over the resampled rows ``ids`` ``[B, n]`` (NaN where undefined)."""
+    if len(x) < 4 or min(np.ptp(x), np.ptp(y), np.ptp(z)) == 0:
+        return np.nan, np.nan, np.nan
+    rx, ry, rz = (_row_ranks(v[None])[0] for v in (x, y, z))
+    point = _partial_from_pearsons(
+        _row_pearson(rx, ry), _row_pearson(rx, rz), _row_pearson(ry, rz)
+    )
+    bx, by, bz = _row_ranks(x[ids]), _row_ranks(y[ids]), _row_ranks(z[ids])
+    replicates = _partial_from_pearsons(
+        _row_pearson(bx, by), _row_pearson(bx, bz), _row_pearson(by, bz)
+    )
+    lo, hi = percentile_interval(replicates, level)
+    return float(point), float(lo), float(hi)
+
+
 def correlate(
     rank_summary: pd.DataFrame,
     sib_summary: pd.DataFrame,
@@ -103,9 +141,12 @@ def correlate(
     bootstrap: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    control: str | None = DEFAULT_CONTROL,
 ) -> pd.DataFrame:
     """One row per (metric, task): n shared languages, Pearson and Spearman with intervals
-    and p-values (see the module docstring). ``tasks`` default: every SIB protocol present."""
+    and p-values, and the partial Spearman given ``control`` (see the module docstring; NaN
+    for the control itself, or when ``control`` is None or absent from ``rank_summary``).
+    ``tasks`` default: every SIB protocol present."""
     joined = rank_summary.merge(sib_summary, on="language", suffixes=("", "_sib"))
     chosen_metrics = list(metrics) if metrics is not None else metric_columns(rank_summary)
     chosen_tasks = list(tasks) if tasks is not None else [t for t in PROTOCOLS if t in sib_summary]
@@ -116,17 +157,32 @@ def correlate(
             pair = joined[[metric, task]].dropna()
             x, y = pair[metric].to_numpy(float), pair[task].to_numpy(float)
             ids = rng.integers(0, max(len(x), 1), size=(bootstrap, len(x)))
-            rows.append(
-                {
-                    "model": model,
-                    "metric": metric,
-                    "task": task,
-                    **pair_statistics(x, y, ids, level),
-                }
-            )
+            row = {"model": model, "metric": metric, "task": task}
+            row |= pair_statistics(x, y, ids, level)
+            row |= _partial_row(joined, metric, task, control, ids, level)
+            rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["n"] = frame["n"].astype(int)
     return frame
+
+
+def _partial_row(
+    joined: pd.DataFrame,
+    metric: str,
+    task: str,
+    control: str | None,
+    ids: np.ndarray,
+    level: float,
+) -> dict[str, object]:
+    names = ("partial_spearman", "partial_spearman_lo", "partial_spearman_hi")
+    if control is None or control not in joined.columns or control in (metric, task):
+        return {"control": control or "", **dict.fromkeys(names, np.nan)}
+    triple = joined[[metric, task, control]].dropna()
+    if len(triple) != ids.shape[1]:  # the control is missing for some languages: own resamples
+        rng = np.random.default_rng(len(triple))
+        ids = rng.integers(0, max(len(triple), 1), size=(ids.shape[0], len(triple)))
+    values = (triple[c].to_numpy(float) for c in (metric, task, control))
+    return {"control": control, **dict(zip(names, partial_spearman(*values, ids, level)))}
 
 
 def joined_frame(rank_summary: pd.DataFrame, sib_summary: pd.DataFrame) -> pd.DataFrame:

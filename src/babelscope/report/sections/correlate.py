@@ -66,6 +66,14 @@ def add_correlate_sections(
                 "(95 % bootstrap over languages). Text-side costs (token premium, bits) are "
                 "expected to correlate negatively."
             )
+            partial = top.get("partial_spearman")
+            if top.get("control") and partial == partial:  # a control was given: not NaN
+                section.add_text(
+                    f"With {top['control']} partialled out of both ranks, {top['metric']}'s "
+                    f"Spearman is {partial:.2f} [{top['partial_spearman_lo']:.2f}, "
+                    f"{top['partial_spearman_hi']:.2f}]: an interval that covers 0 means the "
+                    "metric predicts nothing beyond how well the tokenizer covers the language."
+                )
         for metric, png in drawn.items():
             section.add_figure(png, f"{task} accuracy against {metric}, one point per language.")
         section.add_table(
