@@ -82,9 +82,7 @@ def test_partial_spearman_keeps_what_the_control_does_not_explain() -> None:
     rng = np.random.default_rng(5)
     metric = rng.normal(size=150)
     codes = [f"l{i:03d}_Latn" for i in range(150)]
-    rank = pd.DataFrame(
-        {"language": codes, "mexa": metric, "token_premium": rng.normal(size=150)}
-    )
+    rank = pd.DataFrame({"language": codes, "mexa": metric, "token_premium": rng.normal(size=150)})
     sib = pd.DataFrame({"language": codes, "in_language": metric + 0.5 * rng.normal(size=150)})
     table = correlate(rank, sib, model="m", bootstrap=300).set_index("metric")
     row = table.loc["mexa"]

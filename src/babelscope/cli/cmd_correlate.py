@@ -154,7 +154,7 @@ def _best(table: Any, model: str, task: str) -> str | None:
         return None
     row = part.loc[part["spearman"].abs().idxmax()]
     partial = ""
-    if row.get("control") and row["partial_spearman"] == row["partial_spearman"]:  # not NaN
+    if row.get("control") and row["partial_spearman"] >= -1:  # a number, not NaN
         partial = (
             f"; given {row['control']} {row['partial_spearman']:.2f} "
             f"[{row['partial_spearman_lo']:.2f}, {row['partial_spearman_hi']:.2f}]"

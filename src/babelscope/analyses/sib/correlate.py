@@ -120,9 +120,7 @@ def partial_spearman(
     if len(x) < 4 or min(np.ptp(x), np.ptp(y), np.ptp(z)) == 0:
         return np.nan, np.nan, np.nan
     rx, ry, rz = (_row_ranks(v[None])[0] for v in (x, y, z))
-    point = _partial_from_pearsons(
-        _row_pearson(rx, ry), _row_pearson(rx, rz), _row_pearson(ry, rz)
-    )
+    point = _partial_from_pearsons(_row_pearson(rx, ry), _row_pearson(rx, rz), _row_pearson(ry, rz))
     bx, by, bz = _row_ranks(x[ids]), _row_ranks(y[ids]), _row_ranks(z[ids])
     replicates = _partial_from_pearsons(
         _row_pearson(bx, by), _row_pearson(bx, bz), _row_pearson(by, bz)
@@ -157,9 +155,9 @@ def correlate(
             pair = joined[[metric, task]].dropna()
             x, y = pair[metric].to_numpy(float), pair[task].to_numpy(float)
             ids = rng.integers(0, max(len(x), 1), size=(bootstrap, len(x)))
-            row = {"model": model, "metric": metric, "task": task}
+            row: dict[str, object] = {"model": model, "metric": metric, "task": task}
             row |= pair_statistics(x, y, ids, level)
-            row |= _partial_row(joined, metric, task, control, ids, level)
+            row |= _partial_row(joined, (metric, task, control), ids, rng, level)
             rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["n"] = frame["n"].astype(int)
@@ -168,21 +166,25 @@ def correlate(
 
 def _partial_row(
     joined: pd.DataFrame,
-    metric: str,
-    task: str,
-    control: str | None,
+    columns: tuple[str, str, str | None],
     ids: np.ndarray,
+    rng: np.random.Generator,
     level: float,
 ) -> dict[str, object]:
+    """The partial-Spearman columns of one (metric, task) row given ``control``; reuses the
+    pair's resamples unless the control is missing for some of its languages."""
+    metric, task, control = columns
     names = ("partial_spearman", "partial_spearman_lo", "partial_spearman_hi")
     if control is None or control not in joined.columns or control in (metric, task):
         return {"control": control or "", **dict.fromkeys(names, np.nan)}
     triple = joined[[metric, task, control]].dropna()
-    if len(triple) != ids.shape[1]:  # the control is missing for some languages: own resamples
-        rng = np.random.default_rng(len(triple))
+    if len(triple) != ids.shape[1]:
         ids = rng.integers(0, max(len(triple), 1), size=(ids.shape[0], len(triple)))
-    values = (triple[c].to_numpy(float) for c in (metric, task, control))
-    return {"control": control, **dict(zip(names, partial_spearman(*values, ids, level)))}
+    x, y, z = (triple[c].to_numpy(float) for c in (metric, task, control))
+    return {
+        "control": control,
+        **dict(zip(names, partial_spearman(x, y, z, ids, level), strict=True)),
+    }
 
 
 def joined_frame(rank_summary: pd.DataFrame, sib_summary: pd.DataFrame) -> pd.DataFrame:

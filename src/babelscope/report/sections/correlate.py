@@ -67,7 +67,7 @@ def add_correlate_sections(
                 "expected to correlate negatively."
             )
             partial = top.get("partial_spearman")
-            if top.get("control") and partial == partial:  # a control was given: not NaN
+            if top.get("control") and pd.notna(partial):
                 section.add_text(
                     f"With {top['control']} partialled out of both ranks, {top['metric']}'s "
                     f"Spearman is {partial:.2f} [{top['partial_spearman_lo']:.2f}, "
