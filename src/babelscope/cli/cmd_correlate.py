@@ -11,6 +11,7 @@ another SIB run or protocol never re-runs an hour-long ranking.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--control",
-        default="token_premium",
+        default="token_premium",  # analyses.sib.correlate.DEFAULT_CONTROL (not imported: startup)
         help="text-side column partialled out of each Spearman ('none' to skip; token_premium)",
     )
     parser.add_argument("--bootstrap", type=int, default=1000, help="replicates (1000)")
@@ -154,7 +155,7 @@ def _best(table: Any, model: str, task: str) -> str | None:
         return None
     row = part.loc[part["spearman"].abs().idxmax()]
     partial = ""
-    if row.get("control") and row["partial_spearman"] >= -1:  # a number, not NaN
+    if row.get("control") and not math.isnan(row["partial_spearman"]):
         partial = (
             f"; given {row['control']} {row['partial_spearman']:.2f} "
             f"[{row['partial_spearman_lo']:.2f}, {row['partial_spearman_hi']:.2f}]"
