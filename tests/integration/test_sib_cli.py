@@ -173,3 +173,7 @@ def test_correlate_pairs_rank_and_sib_runs(
     err = capsys.readouterr().err.strip()
     assert "--control 'nope'" in err and len(err.splitlines()) == 1
     assert not (root / "bad2").exists()
+    # a column that exists but is not a number (the language's name) is refused the same way
+    assert main(["correlate", *runs, "--control", "name", "--out", str(root / "bad3")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (root / "bad3").exists()

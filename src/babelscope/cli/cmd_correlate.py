@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from babelscope.analyses.ranking.result import RankResult
-    from babelscope.analyses.sib.correlate import correlate, joined_frame
+    from babelscope.analyses.sib.correlate import correlate, joined_frame, metric_columns
     from babelscope.analyses.sib.result import SibResult
     from babelscope.runs import RunFolder, default_run_dir
 
@@ -96,9 +96,10 @@ def run(args: argparse.Namespace) -> int:
         ranked, scored = RankResult.load(rank_dir), SibResult.load(sib_dir)
         if args.task not in scored.summary.columns:
             raise ConfigError(f"--task {args.task!r} is not in {sib_dir}", fix="use in_language")
-        if control is not None and control not in ranked.summary.columns:
+        if control is not None and control not in metric_columns(ranked.summary):
             raise ConfigError(
-                f"--control {control!r} is not a column of {rank_dir}/rank_summary.parquet",
+                f"--control {control!r} is not a numeric metric column of "
+                f"{rank_dir}/rank_summary.parquet",
                 fix="use token_premium, another text-side column, or none",
             )
         tables.append(
