@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from babelscope.analyses.latent.measure import measure
+from babelscope.analyses.latent.pair_run import ENGLISH, PairRun
 from babelscope.analyses.latent.prompts import (
     PromptSet,
     build_prompt_set,
     check_task,
     display_name,
 )
-from babelscope.analyses.latent.result import ENGLISH, LatentResult, PairRun
+from babelscope.analyses.latent.result import LatentResult
 from babelscope.analyses.latent.token_sets import (
     DEFAULT_RULE,
     check_overlap,

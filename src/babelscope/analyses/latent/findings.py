@@ -1,5 +1,6 @@
-"""The written summary of a :class:`LatentResult`: one paragraph per model, built only from
-numbers the tables hold (role curves across pairs, the per-run calls and their reasons)."""
+"""The written summary of a latent-language result: one paragraph per model, built only from
+numbers its tables hold (role curves across pairs, the per-run calls and their reasons), so it
+reads frames and knows nothing of the result class."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from babelscope.analyses.latent.stats import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from babelscope.analyses.latent.result import LatentResult
-
 
 def _window_peak(roles: pd.DataFrame, name: str, layers: list[int]) -> tuple[float, float]:
     """Highest mean of role ``name`` over ``layers`` and the lower bound at that layer."""
@@ -29,12 +28,12 @@ def _window_peak(roles: pd.DataFrame, name: str, layers: list[int]) -> tuple[flo
     return float(line["mean"].iloc[best]), float(line["lower"].iloc[best])
 
 
-def findings(result: LatentResult) -> list[str]:
+def findings(roles: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """One paragraph per model of ``summary`` (``LatentResult.summary_frame``: one row per run,
+    in run order) from its rows and the role curves of ``roles`` (``LatentResult.role_frame``)."""
     out = []
-    roles = result.role_frame()
     roles = roles[roles.subset == "all"] if len(roles) else roles
-    summary = result.summary_frame()
-    for model in dict.fromkeys(run.model for run in result.runs):
+    for model in dict.fromkeys(summary["model"] if len(summary) else []):
         sub = summary[summary.model == model]
         r = roles[roles.model == model] if len(roles) else roles
         n_layers = int(sub.n_layers.iloc[0]) if len(sub) else 0

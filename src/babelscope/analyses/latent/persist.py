@@ -1,4 +1,6 @@
-"""Save a :class:`LatentResult` into a run folder and load it back (symmetric).
+"""Write the tables and runs of a latent-language result into a run folder and read the runs
+back (symmetric; :class:`~babelscope.analyses.latent.result.LatentResult`'s ``save``/``load``
+call these, so this module knows runs, not the result class).
 
 Per-prompt masses go to ``latent_per_prompt.parquet`` (one row per prompt × layer × series,
 the ``shared`` and ``other`` buckets included); what is not a table — measured languages,
@@ -10,27 +12,35 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from babelscope.analyses.latent.result import KEYS, OTHER, SHARED, LatentResult, PairRun
+from babelscope.analyses.latent.pair_run import KEYS, OTHER, SHARED, PairRun
 from babelscope.errors import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from babelscope.runs import RunFolder
 
 
-def save_result(result: LatentResult, run: RunFolder) -> None:
-    run.write_table("latent", result.to_frame())
-    run.write_table("entropy", result.entropy_frame())
-    run.write_table("latent_summary", result.summary_frame())
-    run.write_table("latent_roles", result.role_frame())
-    run.write_table("latent_per_prompt", result.per_prompt_frame())
-    prompts = result.prompts_frame()
-    prompts["answers"] = prompts["answers"].map(lambda a: json.dumps(a, ensure_ascii=False))
-    run.write_table("prompts", prompts)
+def write_tables(
+    run: RunFolder,
+    tables: Mapping[str, pd.DataFrame],
+    runs: Sequence[PairRun],
+    *,
+    models: dict[str, Any],
+    settings: dict[str, Any],
+) -> None:
+    """Each of ``tables`` as ``<name>.parquet`` (in order; the ``prompts`` table's answer lists
+    stored as JSON text), then ``latent_runs.json`` with what of ``runs`` is not a table."""
+    for name, frame in tables.items():
+        if name == "prompts":
+            answers = frame["answers"].map(lambda a: json.dumps(a, ensure_ascii=False))
+            frame = frame.assign(answers=answers)
+        run.write_table(name, frame)
     meta = [
         {
             "model": r.model,
@@ -45,14 +55,13 @@ def save_result(result: LatentResult, run: RunFolder) -> None:
             "correct": r.correct.astype(bool).tolist(),
             "counts": r.counts,
         }
-        for r in result.runs
+        for r in runs
     ]
-    run.write_json(
-        "latent_runs.json", {"runs": meta, "models": result.models, "settings": result.settings}
-    )
+    run.write_json("latent_runs.json", {"runs": meta, "models": models, "settings": settings})
 
 
-def load_result(folder: Path) -> LatentResult:
+def read_runs(folder: Path) -> tuple[list[PairRun], dict[str, Any], dict[str, Any]]:
+    """The runs, model provenance and settings :func:`write_tables` wrote into ``folder``."""
     try:
         meta = json.loads((folder / "latent_runs.json").read_text())
         per_prompt = pd.read_parquet(folder / "latent_per_prompt.parquet")
@@ -101,4 +110,4 @@ def load_result(folder: Path) -> LatentResult:
                 counts=m.get("counts", {}),
             )
         )
-    return LatentResult(runs=runs, models=meta.get("models", {}), settings=meta.get("settings", {}))
+    return runs, meta.get("models", {}), meta.get("settings", {})
