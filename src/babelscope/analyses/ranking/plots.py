@@ -1,5 +1,9 @@
-"""Figures of a :class:`~babelscope.analyses.ranking.result.RankResult`, drawn with the
-leaf plotting primitives of :mod:`babelscope.plotting` (tidy frames in, figures out)."""
+"""Figures of a ranking run, drawn with the leaf plotting primitives of :mod:`babelscope.plotting`.
+
+Every function takes the tidy tables of a
+:class:`~babelscope.analyses.ranking.result.RankResult` (``summary``, ``layer_metrics``,
+``identity``, ``script``, ``text``) and plain values (model name, pivot), never the result itself:
+the result's ``plot`` hands them in, so this module sits below it."""
 
 from __future__ import annotations
 
@@ -15,8 +19,6 @@ from babelscope.analyses.ranking.summary import RESOURCE_LEVEL
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from babelscope.analyses.ranking.result import RankResult
-
 PLOT_KINDS = ("ranking", "layers", "heatmap", "identity", "script", "text")
 _MAX_SCRIPTS = 9  # legend entries before the rest become "other"
 
@@ -27,13 +29,12 @@ def script_groups(scripts: pd.Series) -> pd.Series:
     return scripts.where(scripts.isin(common), "other")
 
 
-def script_palette(result: RankResult | pd.Series) -> dict[Hashable, str]:
-    """One colour per script group, the same in every figure (most frequent script first);
-    from a result's summary or from a series of scripts (one per language)."""
+def script_palette(scripts: pd.Series) -> dict[Hashable, str]:
+    """One colour per script group, the same in every figure (most frequent script first),
+    from a series of scripts (one per language, e.g. the summary's ``script`` column)."""
     import matplotlib as mpl
     from matplotlib.colors import to_hex
 
-    scripts = result if isinstance(result, pd.Series) else result.summary["script"]
     groups = script_groups(scripts).value_counts().index
     tab = mpl.colormaps["tab10"]
     named = [g for g in groups if g != "other"]
@@ -42,20 +43,20 @@ def script_palette(result: RankResult | pd.Series) -> dict[Hashable, str]:
     return palette
 
 
-def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
+def plot_rank_chart(summary: pd.DataFrame, *, model: str, top: int | None = None) -> Figure:
     """All languages as bars of the overall score (mean percentile over the composite metrics),
     best at the top, coloured by resource level where the user supplied levels, else by
     script."""
     from babelscope.plotting.bars import plot_ranking
 
-    frame = result.summary.copy()
+    frame = summary.copy()
     frame["label"] = frame["name"] + " (" + frame["language"] + ")"
     levels = frame.get(RESOURCE_LEVEL)
     if levels is not None and levels.notna().any():
         color_by, palette = "resource level", None
         frame[color_by] = levels.map(_level_label)
     else:
-        color_by, palette = "script group", script_palette(result)
+        color_by, palette = "script group", script_palette(summary["script"])
         frame[color_by] = script_groups(frame["script"])
     # Whiskers: the score's 95 % bootstrap interval over sentences, where the run has one.
     bounds = {"score_lo", "score_hi"} <= set(frame.columns) and frame["score_lo"].notna().any()
@@ -68,8 +69,7 @@ def plot_rank_chart(result: RankResult, *, top: int | None = None) -> Figure:
         top=top,
         lower="score_lo" if bounds else None,
         upper="score_hi" if bounds else None,
-        title=f"{result.model_name}: languages by mean percentile over "
-        f"{len(COMPOSITE_METRICS)} metrics",
+        title=f"{model}: languages by mean percentile over {len(COMPOSITE_METRICS)} metrics",
         xlabel="score (1 = first on every metric)",
     )
 
@@ -82,9 +82,10 @@ def _level_label(level: object) -> str:
     return f"level {level}" if isinstance(level, float) else str(level)
 
 
-def chosen_languages(result: RankResult, count: int = 8) -> list[str]:
-    """A spread for layer curves: the best, the worst and evenly spaced ones between."""
-    order = result.summary["language"].tolist()
+def chosen_languages(ranked: Sequence[str], count: int = 8) -> list[str]:
+    """A spread for layer curves: the best, the worst and evenly spaced ones between, from
+    languages in ranking order (best first)."""
+    order = list(ranked)
     if len(order) <= count:
         return order
     step = (len(order) - 1) / (count - 1)
@@ -92,15 +93,20 @@ def chosen_languages(result: RankResult, count: int = 8) -> list[str]:
 
 
 def plot_layers(
-    result: RankResult,
+    layer_metrics: pd.DataFrame,
+    *,
+    ranked: Sequence[str],
+    pivot: str,
+    model: str,
     languages: Sequence[str] | None = None,
     metrics: Sequence[str] = METRICS,
 ) -> Figure:
-    """Per-layer curves of each metric (one panel per metric) for chosen languages."""
+    """Per-layer curves of each metric (one panel per metric) for ``languages``, by default a
+    spread of the ``ranked`` ones (ranking order, best first)."""
     from babelscope.plotting.curves import plot_layer_curves
 
-    langs = list(languages) if languages is not None else chosen_languages(result)
-    frame = result.layer_metrics
+    langs = list(languages) if languages is not None else chosen_languages(ranked)
+    frame = layer_metrics
     frame = frame[frame["language"].isin(langs) & frame["metric"].isin(list(metrics))].copy()
     frame["metric"] = frame["metric"].map(lambda m: METRIC_LABELS.get(m, m))
     return plot_layer_curves(
@@ -112,18 +118,20 @@ def plot_layers(
         facet="metric",
         hue_order=langs,
         facet_order=[METRIC_LABELS.get(m, m) for m in metrics],
-        ylabel="score vs " + result.pivot,
+        ylabel="score vs " + pivot,
         ncols=3,
-        title=f"{result.model_name}: per-layer scores against {result.pivot}",
+        title=f"{model}: per-layer scores against {pivot}",
     )
 
 
-def plot_metric_heatmap(result: RankResult, metric: str = "mexa") -> Figure:
-    """Language × layer heatmap of one metric, languages in ranking order."""
+def plot_metric_heatmap(
+    layer_metrics: pd.DataFrame, *, ranked: Sequence[str], model: str, metric: str = "mexa"
+) -> Figure:
+    """Language × layer heatmap of one metric, languages in ``ranked`` order (best first)."""
     from babelscope.plotting.heatmap import plot_heatmap
 
-    frame = result.layer_metrics[result.layer_metrics["metric"] == metric]
-    order = result.summary["language"].tolist()
+    frame = layer_metrics[layer_metrics["metric"] == metric]
+    order = list(ranked)
     return plot_heatmap(
         frame,
         row="language",
@@ -132,15 +140,15 @@ def plot_metric_heatmap(result: RankResult, metric: str = "mexa") -> Figure:
         row_order=order,
         col_order=sorted(frame["layer"].unique()),
         colorbar_label=METRIC_LABELS.get(metric, metric),
-        title=f"{result.model_name}: {METRIC_LABELS.get(metric, metric)} by layer",
+        title=f"{model}: {METRIC_LABELS.get(metric, metric)} by layer",
     )
 
 
-def plot_identity(result: RankResult) -> Figure:
+def plot_identity(identity: pd.DataFrame, *, pivot: str) -> Figure:
     """Language-ID probe accuracy next to translation retrieval, per layer."""
     from babelscope.plotting.curves import plot_layer_curves
 
-    frame = result.identity.melt(
+    frame = identity.melt(
         id_vars="layer",
         value_vars=["probe_accuracy", "retrieval_accuracy"],
         var_name="measure",
@@ -149,7 +157,7 @@ def plot_identity(result: RankResult) -> Figure:
     frame["measure"] = frame["measure"].map(
         {
             "probe_accuracy": "language identity (ID probe)",
-            "retrieval_accuracy": f"meaning (retrieval vs {result.pivot})",
+            "retrieval_accuracy": f"meaning (retrieval vs {pivot})",
         }
     )
     return plot_layer_curves(
@@ -165,11 +173,11 @@ def plot_identity(result: RankResult) -> Figure:
     )
 
 
-def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
+def plot_script(script: pd.DataFrame, *, metric: str = "mexa") -> Figure:
     """Mean over non-Latin languages of native↔pivot, romanised↔pivot, native↔romanised."""
     from babelscope.plotting.curves import plot_layer_curves
 
-    frame = result.script[result.script["metric"] == metric]
+    frame = script[script["metric"] == metric]
     stats = frame.groupby(["pair", "layer"])["value"].agg(["mean", "sem"]).reset_index()
     low, high = (0.0, 1.0) if metric in ("mexa", "retrieval") else (-1.0, 1.0)
     stats["lower"] = (stats["mean"] - 1.96 * stats["sem"].fillna(0)).clip(low, high)
@@ -184,16 +192,19 @@ def plot_script(result: RankResult, metric: str = "mexa") -> Figure:
     )
 
 
-def plot_text(result: RankResult, column: str = "token_premium") -> Figure:
-    """A text-side metric for every language as a ranked bar chart (lowest cost first)."""
+def plot_text(
+    text: pd.DataFrame, *, summary: pd.DataFrame, model: str, column: str = "token_premium"
+) -> Figure:
+    """A text-side metric for every language as a ranked bar chart (lowest cost first),
+    coloured by the script ``summary`` gives each language."""
     from babelscope.plotting.bars import plot_ranking
 
-    frame = result.text.dropna(subset=[column]).copy()
-    info = result.summary.set_index("language")
+    frame = text.dropna(subset=[column]).copy()
+    info = summary.set_index("language")
     frame["script"] = (
         frame["language"].map(info["script"]).fillna(frame["language"].str.rpartition("_")[2])
     )
-    palette = script_palette(result)
+    palette = script_palette(summary["script"])
     frame["script group"] = frame["script"].where(frame["script"].isin(palette), "other")
     return plot_ranking(
         frame,
@@ -202,7 +213,7 @@ def plot_text(result: RankResult, column: str = "token_premium") -> Figure:
         label="language",
         color_by="script group",
         ascending=True,
-        title=f"{result.model_name}: {column.replace('_', ' ')}",
+        title=f"{model}: {column.replace('_', ' ')}",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,17 +119,24 @@ class RankResult:
         ``identity`` (probe vs retrieval), ``script`` (script barrier), ``text``."""
         from babelscope.analyses.ranking import plots
 
+        # The drawers take tables and plain values, not this class (plots sit below it).
+        ranked = self.summary["language"].tolist()
+        name = self.model_name
         drawers: dict[str, Callable[..., Figure]] = {
-            "ranking": plots.plot_rank_chart,
-            "layers": plots.plot_layers,
-            "heatmap": plots.plot_metric_heatmap,
-            "identity": plots.plot_identity,
-            "script": plots.plot_script,
-            "text": plots.plot_text,
+            "ranking": partial(plots.plot_rank_chart, self.summary, model=name),
+            "layers": partial(
+                plots.plot_layers, self.layer_metrics, ranked=ranked, pivot=self.pivot, model=name
+            ),
+            "heatmap": partial(
+                plots.plot_metric_heatmap, self.layer_metrics, ranked=ranked, model=name
+            ),
+            "identity": partial(plots.plot_identity, self.identity, pivot=self.pivot),
+            "script": partial(plots.plot_script, self.script),
+            "text": partial(plots.plot_text, self.text, summary=self.summary, model=name),
         }
         if kind not in drawers:
             raise ValueError(f"unknown plot kind {kind!r}; use one of {', '.join(drawers)}")
-        figure: Figure = drawers[kind](self, **options)
+        figure: Figure = drawers[kind](**options)
         return figure
 
     def meta(self) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Figures of a :class:`SibResult`: accuracy per language and per-layer curves, with chance."""
+"""Figures of a SIB-200 run: accuracy per language and per-layer curves, with chance.
+
+The functions take the tidy tables of a :class:`~babelscope.analyses.sib.result.SibResult` and
+plain values (model name, pivot, selected layer), never the result itself: its ``plot`` hands
+them in, so this module sits below it."""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from babelscope.analyses.sib.settings import CHANCE, LINEAR_PROTOCOLS, PROTOCOL_
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from babelscope.analyses.sib.result import SibResult
 
-
-def plot_languages(result: SibResult, protocol: str = "in_language") -> Figure:
-    """Horizontal bars of ``protocol`` accuracy per language (95 % whiskers), coloured by
-    resource level when given, else script; a dashed line at chance (1/7)."""
+def plot_languages(
+    summary: pd.DataFrame, *, model: str, selected_layer: int, protocol: str = "in_language"
+) -> Figure:
+    """Horizontal bars of ``protocol`` accuracy per language of ``summary`` (95 % whiskers),
+    coloured by resource level when given, else script; a dashed line at chance (1/7)."""
     from babelscope.plotting.bars import plot_ranking
 
-    table = result.summary
+    table = summary
     colour = "resource_level" if "resource_level" in table.columns else "script"
-    layer = "" if protocol.startswith("prompted") else f", layer {result.selected_layer}"
+    layer = "" if protocol.startswith("prompted") else f", layer {selected_layer}"
     figure = plot_ranking(
         table,
         value=protocol,
@@ -29,19 +33,27 @@ def plot_languages(result: SibResult, protocol: str = "in_language") -> Figure:
         color_by=colour,
         lower=f"{protocol}_lo",
         upper=f"{protocol}_hi",
-        title=f"SIB-200 {PROTOCOL_LABELS.get(protocol, protocol)}: {result.model_name}{layer}",
+        title=f"SIB-200 {PROTOCOL_LABELS.get(protocol, protocol)}: {model}{layer}",
         xlabel="accuracy",
     )
     figure.axes[0].axvline(CHANCE, color="#aa3333", lw=0.8, ls="--", label="chance")
     return figure
 
 
-def plot_layers(result: SibResult) -> Figure:
-    """Per layer, the mean accuracy over languages of each linear protocol (band: the 10–90 %
-    range over languages), the pivot's cross-validated accuracy, and chance."""
+def plot_layers(
+    layer_scores: pd.DataFrame,
+    layer_choice: pd.DataFrame,
+    *,
+    model: str,
+    pivot: str,
+    selected_layer: int,
+) -> Figure:
+    """Per layer, the mean accuracy over languages of each linear protocol in ``layer_scores``
+    (band: the 10–90 % range over languages), the pivot's cross-validated accuracy
+    (``layer_choice``), chance, and the ``selected_layer``."""
     from babelscope.plotting.curves import plot_layer_curves
 
-    scores = result.layer_scores
+    scores = layer_scores
     grouped = scores.groupby(["protocol", "layer"])["accuracy"]
     frame = pd.DataFrame(
         {
@@ -50,13 +62,13 @@ def plot_layers(result: SibResult) -> Figure:
             "upper": grouped.quantile(0.9),
         }
     ).reset_index()
-    cv = result.layer_choice.rename(columns={"cv_accuracy": "mean"})
-    cv = cv.assign(protocol=f"{result.pivot} train CV (layer choice)", lower=cv["mean"])
+    cv = layer_choice.rename(columns={"cv_accuracy": "mean"})
+    cv = cv.assign(protocol=f"{pivot} train CV (layer choice)", lower=cv["mean"])
     cv["upper"] = cv["mean"]
     frame = pd.concat([frame, cv[["protocol", "layer", "mean", "lower", "upper"]]])
-    frame["model"] = result.model_name
+    frame["model"] = model
     order = [p for p in LINEAR_PROTOCOLS if p in set(frame["protocol"])]
-    order.append(f"{result.pivot} train CV (layer choice)")
+    order.append(f"{pivot} train CV (layer choice)")
     figure = plot_layer_curves(
         frame,
         hue="protocol",
@@ -68,5 +80,5 @@ def plot_layers(result: SibResult) -> Figure:
     )
     for ax in figure.axes:
         ax.axhline(CHANCE, color="#aa3333", lw=0.8, ls="--")
-        ax.axvline(result.selected_layer, color="#888888", lw=0.6, ls=":")
+        ax.axvline(selected_layer, color="#888888", lw=0.6, ls=":")
     return figure

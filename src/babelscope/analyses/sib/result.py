@@ -115,10 +115,19 @@ class SibResult:
         line; ``protocol=`` any summary protocol) or ``layers`` (per-layer curves)."""
         from babelscope.analyses.sib import plots
 
+        # The drawers take tables and plain values, not this class (plots sit below it).
+        name, layer = self.model_name, self.selected_layer
         if kind == "languages":
-            return plots.plot_languages(self, **options)
+            return plots.plot_languages(self.summary, model=name, selected_layer=layer, **options)
         if kind == "layers":
-            return plots.plot_layers(self, **options)
+            return plots.plot_layers(
+                self.layer_scores,
+                self.layer_choice,
+                model=name,
+                pivot=self.pivot,
+                selected_layer=layer,
+                **options,
+            )
         raise ValueError(f"unknown plot kind {kind!r}; use languages or layers")
 
     def meta(self) -> dict[str, Any]:
