@@ -8,7 +8,7 @@ projects the CLI's default grid from it.
 
 Run: ``.venv/bin/python bench/bench_steer.py [--model smollm2-135m] [--target fra_Latn]
 [--prompts 10] [--layers auto] [--alpha 1,4] [--methods diffmean,lape,gact]``. When the real
-steering methods are not importable (``babelscope.analyses.steering.method``), a stand-in
+steering methods are not importable (``babelscope.analyses.steering.registry``), a stand-in
 random vector per layer of the residual's typical norm is used: the generation and scoring
 cost, which dominates, is the same.
 """
@@ -90,7 +90,7 @@ def main() -> None:
     steerers: dict[tuple[str, str], Any] = {}
     fit_s: dict[str, float] = {}
     try:
-        api: Any = importlib.import_module("babelscope.analyses.steering.method")
+        api: Any = importlib.import_module("babelscope.analyses.steering.registry")
     except ImportError:
         api = None
     with tempfile.TemporaryDirectory() as tmp:

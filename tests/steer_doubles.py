@@ -1,6 +1,7 @@
 """Test doubles for the steering sweep: a fixed random steering vector behind the ``Steerer``
-shape (the real DiffMean/LAPE/G-ACT steerers live in analyses/steering/method.py), and a tiny
-synthetic FLORES folder (no dataset text in the repository)."""
+shape (the interface is analyses/steering/method.py; the real DiffMean/LAPE/G-ACT steerers sit
+behind it, named by analyses/steering/registry.py), and a tiny synthetic FLORES folder (no
+dataset text in the repository)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import torch
 from babelscope.analyses.steering.diffmean import diff_mean_vectors, separation
 from babelscope.analyses.steering.gact import fit_gact
 from babelscope.analyses.steering.lape import entropy_over_languages, select_neurons
-from babelscope.analyses.steering.method import check_texts, method_for
+from babelscope.analyses.steering.method import check_texts
+from babelscope.analyses.steering.registry import method_for
 from babelscope.errors import ConfigError
 
 

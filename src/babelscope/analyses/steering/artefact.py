@@ -6,20 +6,27 @@ holds the tensors (vectors, or LAPE's neurons and target values, plus diagnostic
 manifest the method, target, layers, pooling, model and data hashes, languages, settings and
 package version. steering-vectors' vectors carry no provenance and cannot be saved (its issue
 #49); ours refuse to load onto another model, as tuned lenses do.
+
+This module knows the :class:`~babelscope.analyses.steering.method.Steerer` interface only (the
+methods record :func:`fit_provenance` through it); turning a read artefact back into a DiffMean
+or LAPE steerer is :func:`~babelscope.analyses.steering.registry.load_steerer`'s, the one module
+that knows every implementation.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babelscope.analyses.steering.method import Steerer
 from babelscope.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from babelscope.analyses.steering.method import SteeringMethod
+    import torch
+
+    from babelscope.analyses.steering.method import Steerer, SteeringMethod
     from babelscope.models.handle import ModelHandle
 
 KIND = "steering-vector"
@@ -66,18 +73,7 @@ def fit_provenance(
     }
 
 
-def _steerer_class(method: str) -> type[Steerer]:
-    from babelscope.analyses.steering.diffmean import VectorSteerer
-    from babelscope.analyses.steering.lape import NeuronSteerer
-
-    if method == "lape":
-        return NeuronSteerer
-    if method in ("diffmean", "diffmean_en", "gact"):
-        return VectorSteerer
-    raise DataError(f"unknown steering method {method!r} in the artefact", fix=_REFIT)
-
-
-_REFIT = "fit it again with this babelscope version (babelscope steer ...)"
+REFIT = "fit it again with this babelscope version (babelscope steer ...)"
 
 
 def save_steerer(steerer: Steerer, folder: str | Path) -> Path:
@@ -116,8 +112,19 @@ def save_steerer(steerer: Steerer, folder: str | Path) -> Path:
     return out.path
 
 
-def load_steerer(folder: str | Path, handle: ModelHandle) -> Steerer:
-    """The steerer saved in ``folder``, for ``handle``'s model; refused (one line naming the
+@dataclass(frozen=True)
+class Artefact:
+    """What a steering artefact holds: the arguments of its steerer class's ``rebuild``."""
+
+    method: str
+    target: str
+    tensors: dict[str, torch.Tensor]
+    settings: dict[str, Any]
+    provenance: dict[str, Any]
+
+
+def read_artefact(folder: str | Path, handle: ModelHandle) -> Artefact:
+    """The artefact saved in ``folder``, for ``handle``'s model; refused (one line naming the
     fix) when it was fitted on another model, or when its files are not what it recorded."""
     from safetensors.torch import load
 
@@ -143,10 +150,13 @@ def load_steerer(folder: str | Path, handle: ModelHandle) -> Steerer:
     try:
         data = (path / TENSORS).read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read {path / TENSORS} ({exc})", fix=_REFIT) from exc
+        raise DataError(f"cannot read {path / TENSORS} ({exc})", fix=REFIT) from exc
     if hashlib.sha256(data).hexdigest() != manifest.get("tensors_sha256"):
-        raise DataError(f"{path / TENSORS} fails its sha256 check", fix=_REFIT)
-    method = str(manifest["method"])
-    return _steerer_class(method).rebuild(
-        method, str(manifest["target"]), load(data), manifest.get("settings") or {}, prov
+        raise DataError(f"{path / TENSORS} fails its sha256 check", fix=REFIT)
+    return Artefact(
+        method=str(manifest["method"]),
+        target=str(manifest["target"]),
+        tensors=load(data),
+        settings=dict(manifest.get("settings") or {}),
+        provenance=prov,
     )

@@ -10,9 +10,10 @@ Steering adds ``α · v`` to the residual at one layer: **α = 1 adds the full r
 difference** (no normalisation), so α is in units of "one language shift" at that layer and
 α = 0 is the identity.
 
-The method's own layer pick (:meth:`VectorSteerer.default_layer`) is the layer of the middle
-half of the stack (:func:`~babelscope.analyses.steering.method.middle_layers`) where the
-sentences of the target and the other languages separate best along ``v`` (Fisher ratio
+The method's own layer pick (the fitted
+:class:`~babelscope.analyses.steering.vector.VectorSteerer`'s ``default_layer``) is the layer of
+the middle half of the stack (:func:`~babelscope.analyses.steering.method.middle_layers`) where
+the sentences of the target and the other languages separate best along ``v`` (Fisher ratio
 ``(m_t − m_o)² / (var_t + var_o)`` of the projections on ``v/‖v‖``; all layers' ratios are
 saved as ``separation``). It is a fallback for one-off use; the sweep chooses layers by
 measured success.
@@ -22,96 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 
 from babelscope.analyses.steering.method import (
-    Steerer,
     SteeringMethod,
     check_layers,
     check_texts,
     middle_layers,
 )
-from babelscope.capture.editors import AddVector
+from babelscope.analyses.steering.vector import VectorSteerer
 from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:
-    from babelscope.capture.editors import Editor, Positions
     from babelscope.models.handle import ModelHandle
-
-
-class VectorSteerer(Steerer):
-    """Steering by adding one vector per layer to the residual (DiffMean, G-ACT).
-
-    ``vectors`` is ``[len(layers), D]``; ``extra`` holds diagnostic tensors saved with it
-    (G-ACT's probe accuracies and centroids), ``info`` JSON-ready settings."""
-
-    def __init__(
-        self,
-        method: str,
-        target: str,
-        layers: Sequence[int],
-        vectors: torch.Tensor,
-        *,
-        default: int | None,
-        provenance: dict[str, Any],
-        extra: Mapping[str, torch.Tensor] | None = None,
-        info: Mapping[str, Any] | None = None,
-    ) -> None:
-        if vectors.dim() != 2 or vectors.shape[0] != len(layers):
-            raise ValueError(f"vectors {tuple(vectors.shape)} do not match layers {list(layers)}")
-        self.method, self.target = method, target
-        self.layers = tuple(int(k) for k in layers)
-        self.vectors = vectors.detach().float().cpu().contiguous()
-        self.default = default
-        self.provenance = provenance
-        self.extra = {k: v.detach().cpu().contiguous() for k, v in (extra or {}).items()}
-        self.info = dict(info or {})
-
-    def default_layer(self) -> int | None:
-        return self.default
-
-    def vector(self, layer: int) -> torch.Tensor:
-        """``[D]`` float32: the vector added at ``layer`` (α = 1)."""
-        return self.vectors[self.layers.index(layer)]
-
-    def editors(
-        self, *, layer: int | None, alpha: float, positions: Positions = "generated"
-    ) -> list[Editor]:
-        chosen = self.check_layer(layer)
-        if chosen is None:
-            raise ConfigError(f"the {self.method} steerer has no default layer", fix="pass a layer")
-        return [AddVector(chosen, self.vector(chosen), alpha=alpha, positions=positions)]
-
-    def tensors(self) -> dict[str, torch.Tensor]:
-        return {"vectors": self.vectors, **self.extra}
-
-    def settings(self) -> dict[str, Any]:
-        return {"layers": list(self.layers), "default_layer": self.default, **self.info}
-
-    @classmethod
-    def rebuild(
-        cls,
-        method: str,
-        target: str,
-        tensors: Mapping[str, torch.Tensor],
-        settings: Mapping[str, Any],
-        provenance: dict[str, Any],
-    ) -> VectorSteerer:
-        info = {k: v for k, v in settings.items() if k not in ("layers", "default_layer")}
-        extra = {k: v for k, v in tensors.items() if k != "vectors"}
-        default = settings.get("default_layer")
-        return cls(
-            method,
-            target,
-            [int(k) for k in settings["layers"]],
-            tensors["vectors"],
-            default=None if default is None else int(default),
-            provenance=provenance,
-            extra=extra,
-            info=info,
-        )
 
 
 def diff_mean_vectors(

@@ -49,13 +49,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from babelscope.analyses.steering.diffmean import VectorSteerer
 from babelscope.analyses.steering.method import (
     SteeringMethod,
     check_layers,
     check_texts,
     middle_layers,
 )
+from babelscope.analyses.steering.vector import VectorSteerer
 from babelscope.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from babelscope.analyses.steering.diffmean import VectorSteerer
+from babelscope.analyses.steering.vector import VectorSteerer
 from babelscope.atomic import atomic_write_bytes, atomic_write_text
 from babelscope.errors import ConfigError
 

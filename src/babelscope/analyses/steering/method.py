@@ -3,7 +3,9 @@
 A :class:`SteeringMethod` holds hyper-parameters only (scikit-learn's estimator rule) and
 ``fit`` returns a :class:`Steerer`: one fitted intervention for one target language, which
 hands out :class:`~babelscope.capture.editors.Editor` objects for a layer and a strength α.
-Generation, metrics and sweeps only ever talk to this interface, so a new method is one class.
+Generation, metrics and sweeps only ever talk to this interface, so a new method is one class
+(plus its line in :mod:`~babelscope.analyses.steering.registry`). This module knows no method:
+the implementations import it, and only the registry imports them.
 
 Every steerer keeps the rule that ``alpha = 0`` gives editors that change nothing (an exact
 identity, tested token for token in generation), and records its provenance (model hash, data
@@ -24,8 +26,6 @@ from babelscope.errors import ConfigError
 if TYPE_CHECKING:
     from babelscope.capture.editors import Editor, Positions
     from babelscope.models.handle import ModelHandle
-
-METHODS = ("diffmean", "diffmean_en", "lape", "gact")
 
 
 class Steerer(ABC):
@@ -147,29 +147,3 @@ def middle_layers(layers: Sequence[int], n_layers: int) -> list[int]:
     a separation score alone picks the last block, where adding a vector breaks the text."""
     inside = [k for k in layers if n_layers / 4 <= k <= 3 * n_layers / 4]
     return inside or list(layers)
-
-
-def method_for(name: str, **settings: Any) -> SteeringMethod:
-    """The method called ``name`` with ``settings`` (one-line error for unknown names/keys)."""
-    from babelscope.analyses.steering.diffmean import DiffMean
-    from babelscope.analyses.steering.gact import GAct
-    from babelscope.analyses.steering.lape import Lape
-
-    key = name.strip().lower().replace("-", "_")
-    makers: dict[str, Any] = {
-        "diffmean": DiffMean,
-        "diffmean_en": lambda **kw: DiffMean(against="pivot", **kw),
-        "lape": Lape,
-        "gact": GAct,
-    }
-    if key not in makers:
-        raise ConfigError(
-            f"unknown steering method {name!r}", fix=f"use one of {', '.join(METHODS)}"
-        )
-    try:
-        method: SteeringMethod = makers[key](**settings)
-    except TypeError as exc:
-        raise ConfigError(
-            f"bad settings for {key}: {exc}", fix="check the setting names of that method"
-        ) from exc
-    return method
