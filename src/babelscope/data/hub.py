@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from babelscope.data.sib import COLUMNS, order_splits
+from babelscope.data._sib_layout import COLUMNS, order_splits
 from babelscope.errors import DataError
 
 FLORES_REPO = "openlanguagedata/flores_plus"

@@ -27,20 +27,14 @@ from babelscope.data._common import (
     split_lines,
 )
 from babelscope.data._files import DatasetFolder, FileTree, join
+from babelscope.data._sib_layout import COLUMNS, SPLIT_ORDER, order_splits
 from babelscope.errors import DataError
 
-COLUMNS = ("index_id", "category", "text")
-_SPLIT_ORDER = ("train", "dev", "test")
+__all__ = ["COLUMNS", "Sib200Dataset", "SibBackend", "SibFiles", "order_splits", "read_sib_tsv"]
 _LAYOUT_FIX = (
     "pass the SIB-200 tarball, its sib200/ directory, or a folder holding "
     "<code>/{train,dev,test}.tsv files (e.g. fra_Latn/train.tsv)"
 )
-
-
-def order_splits(names: Iterable[str]) -> list[str]:
-    """``train, dev, test`` first (in that order), then any others alphabetically."""
-    unique = set(names)
-    return [s for s in _SPLIT_ORDER if s in unique] + sorted(unique - set(_SPLIT_ORDER))
 
 
 def read_sib_tsv(data: bytes, where: str) -> pd.DataFrame:
@@ -92,7 +86,7 @@ class SibFiles(DatasetFolder):
     def is_root(self, folder: str) -> bool:
         # A language folder has a standard split or labels.txt; any *.tsv would also match
         # FLORES's metadata_dev.tsv when both datasets sit in one folder.
-        markers = {"labels.txt", *(f"{s}.tsv" for s in _SPLIT_ORDER)}
+        markers = {"labels.txt", *(f"{s}.tsv" for s in SPLIT_ORDER)}
         return any(
             markers.intersection(self.tree.listdir(join(folder, child)))
             for child in self.tree.listdir(folder)
