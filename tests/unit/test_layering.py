@@ -160,13 +160,17 @@ def module_files(root: Path) -> dict[str, Path]:
     return out
 
 
-def _imports(module: str, is_package: bool, tree: ast.AST) -> Iterator[tuple[str, str | None]]:
-    """``(module, name)`` for every import in ``tree``, relative ones resolved: ``import a.b``
-    gives ``("a.b", None)``, ``from a import b, c`` gives ``("a", "b")`` and ``("a", "c")``."""
+Imported = tuple[str, str | None, str | None]  # (module, name taken from it, name bound)
+
+
+def _imports(module: str, is_package: bool, tree: ast.AST) -> Iterator[Imported]:
+    """``(module, name, bound)`` for every import in ``tree``, relative ones resolved:
+    ``import a.b`` gives ``("a.b", None, None)``, ``from a import b, c as d`` gives
+    ``("a", "b", "b")`` and ``("a", "c", "d")``."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name, None
+                yield alias.name, None, None
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -174,7 +178,7 @@ def _imports(module: str, is_package: bool, tree: ast.AST) -> Iterator[tuple[str
                 keep = len(parts) - node.level + (1 if is_package else 0)
                 base = ".".join([*parts[:keep], *([base] if base else [])])
             for alias in node.names:
-                yield base, alias.name
+                yield base, alias.name, alias.asname or alias.name
 
 
 def module_graph(root: Path) -> Graph:
@@ -199,14 +203,14 @@ def module_graph(root: Path) -> Graph:
 
     reexports: dict[str, dict[str, str]] = {}  # package -> name -> module its __init__ took it from
     for package in packages:
-        for base, name in _imports(package, True, trees[package]):
+        for base, name, bound in _imports(package, True, trees[package]):
             found = resolved(base, name)
-            if name is not None and found and found[-1] != package:
-                reexports.setdefault(package, {})[name] = found[-1]
+            if bound is not None and found and found[-1] != package:
+                reexports.setdefault(package, {})[bound] = found[-1]
 
     graph: Graph = {name: set() for name in files}
     for module, tree in trees.items():
-        for base, name in _imports(module, module in packages, tree):
+        for base, name, _ in _imports(module, module in packages, tree):
             for target in resolved(base, name):
                 if target == module:
                     continue
@@ -430,17 +434,19 @@ def test_a_cycle_hidden_behind_a_package_reexport_is_caught(tmp_path: Path) -> N
             # the registry imports a method, which takes the base from the package __init__,
             # which re-exports it from the registry's module: method -> registry really
             "analyses/steering/__init__.py": (
-                "from babelscope.analyses.steering.registry import Base, method_for\nVERSION = 1\n"
+                "from babelscope.analyses.steering.registry import Interface as Base\n"
+                "from babelscope.analyses.steering.registry import method_for\n"
+                "VERSION = 1\n"
             ),
             "analyses/steering/registry.py": (
-                "class Base: ...\n"
+                "class Interface: ...\n"
                 "def method_for():\n    from babelscope.analyses.steering import lape\n"
             ),
             "analyses/steering/lape.py": "from babelscope.analyses.steering import Base\n",
             # a name the __init__ defines itself is no dependency on a sibling
             "analyses/steering/gact.py": (
                 "from babelscope.analyses.steering import VERSION\n"
-                "from babelscope.analyses.steering.registry import Base\n"
+                "from babelscope.analyses.steering.registry import Interface\n"
             ),
         },
     )
