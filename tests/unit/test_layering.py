@@ -32,7 +32,7 @@ LAYERS: dict[str, int] = {
     "lens": 3,
     "analyses": 4,
     "report": 5,
-    "distributed": 5,  # the sweep's shard workers: analyses and below, run by cli's sweep
+    "distributed": 5,  # sweeps: plan, executors, Ray workers; cli hands in its commands
     "cli": 6,
     "__init__": 7,  # the `import babelscope` facade: nothing inside the package may use it
 }
