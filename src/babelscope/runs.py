@@ -52,6 +52,11 @@ def slug(text: str, *, fallback: str = "run") -> str:
     return _UNSAFE.sub("-", text).strip("-") or fallback
 
 
+def model_label(spec: str) -> str:
+    """The last part of a model spec (``org/name@rev`` → ``name@rev``), for default folders."""
+    return spec.rstrip("/").rsplit("/", 1)[-1] or spec
+
+
 def default_run_dir(kind: str, name: str | None = None) -> Path:
     """``babelscope-runs/<kind>-<slug(name)>``, or ``babelscope-runs/<kind>`` without a name."""
     return RUNS_ROOT / (f"{kind}-{slug(name)}" if name else slug(kind))

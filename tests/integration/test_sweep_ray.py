@@ -99,8 +99,8 @@ def test_a_killed_actor_is_restarted_and_the_sweep_finishes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from babelscope.cli.sweep_file import read_sweep
-    from babelscope.cli.sweep_ray import RayOptions, run_ray
+    from babelscope.cli.sweeps import read_sweep
+    from babelscope.distributed.ray_driver import RayOptions, run_ray
 
     marker = tmp_path / "crashed"
     monkeypatch.setattr(CrashingWorker, "marker", str(marker))  # pickled with the class

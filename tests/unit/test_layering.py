@@ -40,7 +40,7 @@ LAYERS: dict[str, int] = {
     "collect": 4,  # pooled states and text scores over a dataset, shared by the analyses
     "analyses": 5,
     "report": 6,
-    "distributed": 6,  # the sweep's shard workers: analyses and below, run by cli's sweep
+    "distributed": 6,  # sweeps: plan, executors, Ray workers; cli hands in its commands
     "cli": 7,
     "__init__": 8,  # the `import babelscope` facade: nothing inside the package may use it
 }

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from babelscope.cli import sweep_file
 from babelscope.cli.main import main
-from babelscope.cli.sweep_file import Kind, read_sweep
+from babelscope.cli.sweeps import read_sweep
+from babelscope.distributed import plan as sweep_file
+from babelscope.distributed.plan import Kind
 from babelscope.errors import ConfigError
 
 RANK = '[[analysis]]\nkind = "rank"\ndata = "flores200:/data"\n'
@@ -94,7 +95,7 @@ def test_ray_executor_is_not_imported_by_the_local_path() -> None:
     import sys
 
     code = (
-        "import sys; import babelscope.cli.cmd_sweep, babelscope.cli.sweep_run; "
+        "import sys; import babelscope.cli.cmd_sweep, babelscope.distributed.local; "
         "print('ray' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -102,7 +103,7 @@ def test_ray_executor_is_not_imported_by_the_local_path() -> None:
 
 
 def test_job_stderr_passes_through_streams_that_return_none() -> None:
-    from babelscope.cli.sweep_run import _Tee
+    from babelscope.distributed.jobs import _Tee
 
     class RayLikeStream:  # Ray's worker streams return None from write
         def __init__(self) -> None:

@@ -4,7 +4,11 @@ The local executor runs the jobs one after another in this process; ``--executor
 spreads the ranking's activation-store shards over Ray actors (one model load per actor) and
 runs the other analyses as whole-job Ray tasks (``pip install 'babelscope[ray]'``). Rerun the
 same command to resume: finished runs are skipped, unfinished rankings resume from their
-stores.
+stores. The plan and both executors live in :mod:`babelscope.distributed`; this command hands
+them babelscope's own command line (:func:`command_line`), which validates and runs each job.
+
+``--device``/``--dtype``/``--trust-remote-code`` reach every job that loads a model; a
+table's own key wins over them, and they win over the file's top-level ``device``/``dtype``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,17 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babelscope.cli.options import add_passed_on_runtime_options
+
+if TYPE_CHECKING:
+    from babelscope.distributed.command_line import CommandLine
+    from babelscope.distributed.jobs import Outcome
+    from babelscope.distributed.plan import Sweep
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,8 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="sweep folder (default: the file's out, or babelscope-runs/sweep)",
     )
-    parser.add_argument("--device", default=None, help="every job's --device (overrides the file)")
-    parser.add_argument("--dtype", default=None, help="every job's --dtype (overrides the file)")
+    add_passed_on_runtime_options(parser)
     parser.add_argument(
         "--ray-address",
         default=None,
@@ -52,13 +66,48 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run)
 
 
+def command_line(
+    build_parser: Callable[[], argparse.ArgumentParser], run: Callable[[Sequence[str]], int]
+) -> CommandLine:
+    """babelscope's command line as a sweep needs it: each command's parser (from the whole
+    program's ``build_parser``), ``run`` (``main``), the runtime check every command gets, and
+    the rank command's settings logic for the Ray executor."""
+    from babelscope.cli.cmd_rank import settings_for, settings_from_args
+    from babelscope.cli.options import check_runtime_options
+    from babelscope.distributed.command_line import CommandLine, RankHooks
+
+    return CommandLine(
+        parsers=partial(_command_parsers, build_parser),
+        run=run,
+        check=check_runtime_options,
+        rank=RankHooks(settings=settings_from_args, for_model=settings_for),
+    )
+
+
+def _command_parsers(
+    build_parser: Callable[[], argparse.ArgumentParser],
+) -> Mapping[str, argparse.ArgumentParser]:
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise RuntimeError("the babelscope parser has no subcommands")
+
+
 def run(args: argparse.Namespace) -> int:
     from babelscope.cli.options import wrote
-    from babelscope.cli.sweep_file import read_sweep
-    from babelscope.cli.sweep_run import combine, run_local, write_summary
+    from babelscope.distributed.local import run_local
+    from babelscope.distributed.plan import read_sweep
+    from babelscope.distributed.summary import write_summary
     from babelscope.errors import ConfigError
 
-    sweep = read_sweep(args.file, out=args.out, device=args.device, dtype=args.dtype)
+    sweep = read_sweep(
+        args.file,
+        command_line(args.build_parser, args.run_main),
+        out=args.out,
+        device=args.device,
+        dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
+    )
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be ≥ 1", fix="e.g. --workers 2")
 
@@ -67,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     if args.executor == "ray":
-        from babelscope.cli.sweep_ray import RayOptions, run_ray
+        from babelscope.distributed.ray_driver import RayOptions, run_ray
 
         outcomes = run_ray(
             sweep,
@@ -87,3 +136,21 @@ def run(args: argparse.Namespace) -> int:
             note = f": {outcome.error}" if outcome.error else ""
             print(f"{outcome.status:9} {outcome.job.folder}{note}")
     return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
+
+
+def combine(sweep: Sweep, outcomes: Sequence[Outcome]) -> Path | None:
+    """One report over every finished run the combined report can read (rankings of several
+    models are compared in it); None when there is none."""
+    from babelscope.report.combined import KINDS, combined_report
+    from babelscope.runs import read_manifest
+
+    folders = []
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            continue
+        if read_manifest(outcome.job.folder).get("kind") in KINDS:
+            folders.append(outcome.job.folder)
+    if not folders:
+        return None
+    report = combined_report(folders, title=sweep.title)
+    return Path(report.write(sweep.out / "report.html"))

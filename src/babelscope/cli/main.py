@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in commands.REGISTRY:
         register(sub)
+    # `sweep` validates and runs its jobs with this very parser and main(): handed in here, so
+    # that no command imports this module back (babelscope.cli.cmd_sweep.command_line)
+    parser.set_defaults(build_parser=build_parser, run_main=main)
     return parser
 
 

@@ -42,6 +42,18 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_passed_on_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`add_runtime_options` for a command that loads no model itself but
+    passes them on to the commands it runs (``sweep``): the same flags without defaults of
+    their own, so that leaving one out leaves each job's value (or its command's default)."""
+    add_runtime_options(parser)
+    parser.set_defaults(dtype=None, device=None)
+    for action in parser._actions:
+        if action.dest in {"dtype", "device", "trust_remote_code"}:
+            flag = action.option_strings[0]
+            action.help = f"every job's {flag} unless its table sets {flag[2:]} — {action.help}"
+
+
 def check_runtime_options(args: argparse.Namespace) -> None:
     """Fail before any data is read or model loaded when ``--device``/``--dtype`` cannot be
     honoured: asking for cuda on a machine without it is an error (exit 2), never a quiet run
@@ -86,8 +98,11 @@ def add_run_options(parser: argparse.ArgumentParser, *, default: str) -> None:
 
 
 def model_label(spec: str) -> str:
-    """The last part of a model spec (``org/name@rev`` → ``name@rev``), for default folders."""
-    return spec.rstrip("/").rsplit("/", 1)[-1] or spec
+    """The last part of a model spec (``org/name@rev`` → ``name@rev``), for default folders
+    (:func:`babelscope.runs.model_label`, where a sweep's job folders get theirs too)."""
+    from babelscope.runs import model_label as label
+
+    return label(spec)
 
 
 def wrote(path: str | Path, seconds: float | None = None) -> None:

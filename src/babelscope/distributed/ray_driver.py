@@ -6,22 +6,25 @@ model compute them into the job's store folder, and then the driver runs the ord
 tables — so a Ray sweep and a local one share every line of the analysis. Whole-job tasks
 (``latent``, ``demo``, …) run ``babelscope <command>`` inside a Ray worker. The driver's own
 rank run loads the model on the job's ``--device`` (a GPU cluster's driver needs one too:
-the device is part of the store identity).
+the device is part of the store identity). The rank command's settings logic is the CLI's,
+handed in with the sweep (:class:`~babelscope.distributed.command_line.RankHooks`).
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from babelscope.cli.sweep_file import Job, Sweep
-from babelscope.cli.sweep_run import Outcome, already_done, record_job, run_command
+from babelscope.distributed.command_line import CommandLine, RankHooks
+from babelscope.distributed.jobs import Outcome, already_done, run_command, start_job
+from babelscope.distributed.plan import Job, Sweep
 
 if TYPE_CHECKING:
+    from babelscope.analyses.ranking.settings import RankSettings
     from babelscope.distributed.worker import ShardWorker
+    from babelscope.models.handle import ModelHandle
 
 
 @dataclass(frozen=True)
@@ -31,23 +34,22 @@ class RayOptions:
     workers: int | None = None
 
 
-def _rank_args(argv: Sequence[str]) -> argparse.Namespace:
-    from babelscope.cli.sweep_file import _command_parsers
+def _rank_hooks(commands: CommandLine) -> RankHooks:
+    if commands.rank is None:
+        raise TypeError("a Ray sweep of rank jobs needs the rank command's hooks (RankHooks)")
+    return commands.rank
 
-    return _command_parsers()["rank"].parse_args(list(argv[1:]))
 
-
-def prepare_rank(argv: Sequence[str], handle: object) -> object:
+def prepare_rank(commands: CommandLine, argv: Sequence[str], handle: ModelHandle) -> RankSettings:
     """What a worker runs on its loaded model: the rank command's own settings logic."""
-    from babelscope.cli.cmd_rank import settings_for, settings_from_args
+    hooks = _rank_hooks(commands)
+    args = commands.parse(argv)
+    return hooks.for_model(args, hooks.settings(args), handle)
 
-    args = _rank_args(argv)
-    return settings_for(args, settings_from_args(args), handle)
 
-
-def whole_job(argv: Sequence[str]) -> tuple[int, str | None]:
+def whole_job(run: Callable[[Sequence[str]], int], argv: Sequence[str]) -> tuple[int, str | None]:
     """A Ray task: ``babelscope argv`` in the worker's process."""
-    return run_command(argv)
+    return run_command(run, argv)
 
 
 def run_ray(
@@ -74,16 +76,23 @@ def run_ray(
             if already_done(job):
                 outcomes[number] = Outcome(job, "skipped")
             elif not job.spec.shards:
-                record_job(job)
+                argv = start_job(job, sweep.commands)
                 device = _device(job.argv)
                 whole[number] = (
-                    ray_pool.run_whole(whole_job, [job.argv], device=device),
+                    ray_pool.run_whole(whole_job, [sweep.commands.run, argv], device=device),
                     time.perf_counter(),
                 )
         for number, job in enumerate(sweep.jobs):
             if number not in outcomes and job.spec.shards:
                 say(f"job {number + 1}/{len(sweep.jobs)}: {job.kind} on Ray → {job.folder}")
-                outcomes[number] = _shard_job(job, options, ray_pool, say, worker_class)
+                outcomes[number] = _shard_job(
+                    job,
+                    sweep.commands,
+                    options=options,
+                    ray_pool=ray_pool,
+                    say=say,
+                    worker_class=worker_class,
+                )
         for number, (ref, began) in whole.items():
             try:
                 code, error = ray_pool.get(ref)
@@ -106,23 +115,24 @@ def _device(argv: Sequence[str]) -> str:
 
 def _shard_job(
     job: Job,
+    commands: CommandLine,
+    *,
     options: RayOptions,
     ray_pool: Any,
     say: Callable[[str], None],
     worker_class: type[ShardWorker] | None,
 ) -> Outcome:
     from babelscope.analyses.ranking.pipeline import build_groups, resolve_run_languages
-    from babelscope.cli.cmd_rank import settings_from_args
     from babelscope.data.flores import FloresDataset
     from babelscope.data.spec import parse_data_spec
     from babelscope.distributed.worker import ShardWorker, plan_shards
     from babelscope.errors import BabelscopeError
 
-    record_job(job)
+    argv = start_job(job, commands)
     began = time.perf_counter()
-    args = _rank_args(job.argv)
+    args = commands.parse(job.argv)
     try:
-        settings = settings_from_args(args)
+        settings = _rank_hooks(commands).settings(args)
         dataset = parse_data_spec(args.data)
         if not isinstance(dataset, FloresDataset):
             return Outcome(job, "failed", 0.0, f"--data {args.data} is not a parallel corpus")
@@ -140,7 +150,7 @@ def _shard_job(
         filled = ray_pool.fill_store(
             args.model,
             load=load,
-            prepare=partial(prepare_rank, tuple(job.argv)),
+            prepare=partial(prepare_rank, commands, tuple(job.argv)),
             store_dir=job.folder / "store",
             tasks=tasks,
             workers=options.workers or ray_pool.default_workers(args.device),
@@ -154,8 +164,8 @@ def _shard_job(
         return Outcome(job, "failed", time.perf_counter() - began, f"{type(exc).__name__}: {first}")
     # The workers' batch sizes (sized to their GPU's memory on CUDA) are pinned for the
     # driver's run, so it opens the same store instead of sizing for its own device.
-    pinned = [*job.argv, "--batch-size", str(filled["batch_size"])]
+    pinned = [*argv, "--batch-size", str(filled["batch_size"])]
     pinned += ["--max-batch-tokens", str(filled["max_batch_tokens"])]
     pinned += ["--head-chunk", str(filled["head_chunk"])]
-    code, error = run_command(pinned)
+    code, error = run_command(commands.run, pinned)
     return Outcome(job, "complete" if code == 0 else "failed", time.perf_counter() - began, error)

@@ -14,8 +14,13 @@
 Each table's keys are the options of the command it names, spelled as on the command line
 (``no-text-metrics`` or ``no_text_metrics``), so a sweep and a hand-typed command mean the
 same thing and a new command needs one :data:`KINDS` entry, not a second option list. Every
-job's argv is parsed by the command's real parser here, so a typo fails before the first
+job's argv is parsed by the command's real parser here (handed in by the CLI as a
+:class:`~babelscope.distributed.command_line.CommandLine`), so a typo fails before the first
 model loads.
+
+``device``, ``dtype`` and ``trust_remote_code`` reach every job whose command takes them; a
+table's own key wins over the sweep command's ``--device``/``--dtype``/``--trust-remote-code``,
+which win over the file's top-level ``device``/``dtype``, which win over each command's default.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import argparse
 import contextlib
 import io
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babelscope.distributed.command_line import CommandLine, takes_option
 from babelscope.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -57,8 +64,14 @@ KINDS: dict[str, Kind] = {
     "steer": Kind("steer"),
     "patch": Kind("patch"),
 }
-#: Options the sweep sets itself (one run folder per job, JSON from the sweep, not the job).
-_OWNED = {"model", "out", "json"}
+#: Options the sweep sets itself, and what to do instead of setting them in a table.
+_OWNED = {
+    "model": "list models at the top",
+    "out": "pass --out to the sweep",
+    "json": "pass --json to the sweep",
+    "overwrite": "drop it: the sweep replaces a job's run when its table changed",
+    "debug": "pass --debug to the sweep",
+}
 _TOP_KEYS = {"models", "analysis", "out", "device", "dtype", "title"}
 _TABLE_KEYS = {"kind", "name"}
 
@@ -80,21 +93,28 @@ class Job:
 
 @dataclass(frozen=True)
 class Sweep:
+    """The jobs of a sweep file, and the command line that validated them and runs them."""
+
     path: Path
     out: Path
     models: list[str]
+    commands: CommandLine
     jobs: list[Job] = field(default_factory=list)
     title: str | None = None
 
 
 def read_sweep(
     path: str | Path,
+    commands: CommandLine,
     *,
     out: str | Path | None = None,
     device: str | None = None,
     dtype: str | None = None,
+    trust_remote_code: bool = False,
 ) -> Sweep:
-    """Parse and validate ``path``; ``out``/``device``/``dtype`` override the file's."""
+    """Parse and validate ``path``, every job by its command's parser in ``commands``;
+    ``out``/``device``/``dtype`` override the file's, ``trust_remote_code`` adds the flag to
+    every job that takes it (a table's own key wins over all three)."""
     file = Path(path).expanduser()
     try:
         data = tomllib.loads(file.read_text("utf-8"))
@@ -117,8 +137,12 @@ def read_sweep(
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         raise ConfigError(f"{file}: no [[analysis]] table", fix='add [[analysis]] kind = "rank"')
     root = Path(out if out is not None else data.get("out", "babelscope-runs/sweep"))
-    runtime = {"device": device or data.get("device"), "dtype": dtype or data.get("dtype")}
-    parsers = _command_parsers()
+    runtime = {
+        "device": device or data.get("device"),
+        "dtype": dtype or data.get("dtype"),
+        "trust_remote_code": trust_remote_code or None,
+    }
+    parsers = commands.parsers()
     jobs: list[Job] = []
     for number, table in enumerate(tables, 1):
         jobs.extend(
@@ -130,6 +154,7 @@ def read_sweep(
                 root=root,
                 runtime=runtime,
                 parsers=parsers,
+                check=commands.check,
             )
         )
     folders = [job.folder for job in jobs]
@@ -140,7 +165,7 @@ def read_sweep(
                 fix='give one of the [[analysis]] tables a name = "…"',
             )
     title = data.get("title")
-    return Sweep(file, root, list(models), jobs, str(title) if title else None)
+    return Sweep(file, root, list(models), commands, jobs, str(title) if title else None)
 
 
 def _jobs(
@@ -151,10 +176,10 @@ def _jobs(
     models: list[str],
     root: Path,
     runtime: dict[str, Any],
-    parsers: dict[str, argparse.ArgumentParser],
+    parsers: Mapping[str, argparse.ArgumentParser],
+    check: Callable[[argparse.Namespace], None],
 ) -> list[Job]:
-    from babelscope.cli.options import model_label
-    from babelscope.runs import slug
+    from babelscope.runs import model_label, slug
 
     where = f"{file} [[analysis]] #{number}"
     kind = table.get("kind")
@@ -165,8 +190,9 @@ def _jobs(
     spec = KINDS[kind]
     parser = parsers[spec.command]
     options = {k: v for k, v in table.items() if k not in _TABLE_KEYS}
-    for key, value in runtime.items():
-        if value is not None and key not in options:
+    for key, value in runtime.items():  # only to commands that load a model (take the option)
+        flag = "--" + key.replace("_", "-")
+        if value is not None and key not in options and takes_option(parser, flag):
             options[key] = value
     base = _options_argv(where, parser, options)
     name = str(table.get("name") or kind)
@@ -178,19 +204,9 @@ def _jobs(
         folder = root / (f"{name}-{slug(model_label(model), fallback='model')}" if model else name)
         argv = [spec.command, *(["--model", model] if model else []), *base]
         argv += ["--out", str(folder)]
-        _check_parses(where, parser, argv[1:])
+        _check_parses(where, parser, argv[1:], check)
         jobs.append(Job(kind, folder.name, model, tuple(argv), folder))
     return jobs
-
-
-def _command_parsers() -> dict[str, argparse.ArgumentParser]:
-    from babelscope.cli.main import build_parser
-
-    parser = build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    raise RuntimeError("the babelscope parser has no subcommands")
 
 
 def _options_argv(
@@ -206,13 +222,11 @@ def _options_argv(
     argv: list[str] = []
     for key, value in options.items():
         found = actions.get(key.replace("-", "_"))
-        if found is None or key.replace("-", "_") in _OWNED | {"help"}:
-            owned = key.replace("-", "_") in _OWNED
+        owned = _OWNED.get(key.replace("-", "_"))
+        if found is None or owned is not None or key.replace("-", "_") == "help":
             raise ConfigError(
                 f"{where}: {'the sweep sets' if owned else 'unknown option'} {key!r}",
-                fix="list models at the top and pass --out to the sweep"
-                if owned
-                else f"see `babelscope {parser.prog.split()[-1]} --help` for its options",
+                fix=owned or f"see `babelscope {parser.prog.split()[-1]} --help` for its options",
             )
         flag, action = found
         if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction):
@@ -231,10 +245,13 @@ def _options_argv(
     return argv
 
 
-def _check_parses(where: str, parser: argparse.ArgumentParser, argv: list[str]) -> None:
+def _check_parses(
+    where: str,
+    parser: argparse.ArgumentParser,
+    argv: list[str],
+    check: Callable[[argparse.Namespace], None],
+) -> None:
     """Parse ``argv`` with the command's parser; its complaint becomes one ConfigError."""
-    from babelscope.cli.options import check_runtime_options
-
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err):
@@ -244,6 +261,6 @@ def _check_parses(where: str, parser: argparse.ArgumentParser, argv: list[str]) 
         message = lines[-1].split("error:", 1)[-1].strip() if lines else "invalid options"
         raise ConfigError(f"{where}: {message}", fix="fix that option in the table") from exc
     try:
-        check_runtime_options(parsed)  # cuda asked for on a machine without it, a bad dtype
+        check(parsed)  # cuda asked for on a machine without it, a bad dtype
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.problem}", fix=exc.fix) from exc
