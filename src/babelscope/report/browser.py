@@ -43,6 +43,7 @@ __all__ = [
     "find_chromedriver",
     "find_chromium",
     "open_chromium",
+    "words_broken_in_tables",
 ]
 
 _DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -333,3 +334,55 @@ def _screenshot(driver: WebDriver, viewport: tuple[int, int], height: int) -> by
     width, _ = viewport
     driver.set_window_size(width, min(max(height, viewport[1]), _MAX_SCREENSHOT_HEIGHT))
     return driver.get_screenshot_as_png()
+
+
+# Every word (a run of non-space characters) of every visible cell of a data table, as a DOM
+# Range: a word the browser wrapped inside itself has line boxes at two heights.
+_BROKEN_WORDS = """
+const broken = [];
+for (const cell of document.querySelectorAll(".table-wrap table :is(th, td)")) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+}
+return broken;"""
+
+
+def words_broken_in_tables(
+    html_path: str | os.PathLike[str],
+    widths: tuple[int, ...] = (1400, 800),
+    *,
+    chromium: str | os.PathLike[str] | None = None,
+    chromedriver: str | os.PathLike[str] | None = None,
+) -> dict[int, list[str]]:
+    """Per viewport width, every word of a data-table cell that the browser wrapped *inside*
+    the word (``tran / slat / ion``); empty lists when every cell wraps between words only.
+    Collapsed ``<details>`` text is not laid out and so not measured; its summary is."""
+    path = Path(html_path).resolve()
+    found: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory(
+        prefix="babelscope-chromium-", ignore_cleanup_errors=True
+    ) as tmp:
+        for width in widths:
+            driver = open_chromium(
+                chromium=chromium,
+                chromedriver=chromedriver,
+                viewport=(width, 900),
+                profile=Path(tmp) / f"profile-{width}",
+            )
+            try:
+                driver.get(path.as_uri())
+                inner = int(driver.execute_script("return window.innerWidth;"))
+                if inner != width:
+                    raise RuntimeError(f"asked for a {width} px viewport, got {inner} px")
+                found[width] = [str(word) for word in driver.execute_script(_BROKEN_WORDS)]
+            finally:
+                driver.quit()
+    return found
