@@ -116,6 +116,23 @@ def role(language: str, run: PairRun) -> str:
     return "candidate"
 
 
+def _series_labels(languages: pd.Series, roles: pd.Series) -> list[str]:
+    """``fra_Latn (copy)`` per curve; a bucket that is its own role reads ``shared``, never
+    ``shared (shared)``."""
+    return [
+        lang if lang == r else f"{lang} ({r})" for lang, r in zip(languages, roles, strict=True)
+    ]
+
+
+def _unmeasured(run: PairRun) -> str:
+    """Why a pair's panel may be empty, from what the run recorded: ``0 of 40 prompts
+    measurable: no prefix tokens for kor_Hang`` (the most frequent reason a prompt was dropped)."""
+    statuses = run.prompts["status"].astype(str) if "status" in run.prompts else pd.Series([])
+    dropped = statuses[statuses != "kept"]
+    why = f": {dropped.value_counts().index[0].removeprefix('dropped: ')}" if len(dropped) else ""
+    return f"{len(run.prompt_ids)} of {len(statuses)} prompts measurable{why}"
+
+
 def _intervals(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Per-layer mean and normal 95% interval over prompts of ``values[n, L]``."""
     n = values.shape[0]
@@ -328,6 +345,7 @@ class LatentResult:
         translation pairs (means of pair means, t-intervals over pairs). ``pair``: one (task,
         source, target), models side by side. ``entropy``: entropy per layer for each model.
         ``subset="correct"`` draws only the correctly answered prompts."""
+        from babelscope.plotting.colors import palette_by_meaning
         from babelscope.plotting.curves import plot_layer_curves
 
         if subset not in SUBSETS:
@@ -359,9 +377,19 @@ class LatentResult:
                 (frame.task == first.task)
                 & (frame.source == first.source)
                 & (frame.target == first.target)
-            ].assign(series=lambda f: f.language + " (" + f.role + ")")
+            ].assign(series=lambda f: _series_labels(f.language, f.role))
+            runs = [r for r in self.runs if r.key[1:] == (first.task, first.source, first.target)]
             title = f"{first.task}: {first.source} → {first.target}{note}"
-            return plot_layer_curves(frame, hue="series", facet="model", title=title, ylim=(0, 1))
+            return plot_layer_curves(
+                frame,
+                hue="series",
+                facet="model",
+                title=title,
+                ylim=(0, 1),
+                palette=palette_by_meaning(dict(zip(frame.series, frame.role, strict=True))),
+                facet_order=list(dict.fromkeys(r.model for r in runs)),
+                empty_notes={r.model: _unmeasured(r) for r in runs},
+            )
         if kind == "entropy":
             ent = (
                 self.entropy_frame()

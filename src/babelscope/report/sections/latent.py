@@ -135,9 +135,13 @@ def add_latent_sections(
     )
 
     pairs = report.add_section(f"{prefix}-pairs", f"Latent language: each pair{suffix}")
+    captions = {  # from the runs, not the file stem: codes keep their underscores
+        f"latent_{r.task}_{r.source}_{r.target}": f"{r.task}: `{r.source}` → `{r.target}`"
+        for r in result.runs
+    }
     for stem, fig in figs.items():
         if stem.startswith(("latent_translation", "latent_repetition", "latent_cloze")):
-            pairs.add_figure(fig, stem.removeprefix("latent_").replace("_", " "))
+            pairs.add_figure(fig, captions.get(stem, stem.removeprefix("latent_")))
 
     if views:
         gen = report.add_section(f"{prefix}-generation", f"Generation view{suffix}")
