@@ -336,14 +336,20 @@ def _screenshot(driver: WebDriver, viewport: tuple[int, int], height: int) -> by
     return driver.get_screenshot_as_png()
 
 
-# Every word (a run of non-space characters) of every visible cell of a data table, as a DOM
-# Range: a word the browser wrapped inside itself has line boxes at two heights.
-_BROKEN_WORDS = """
+# Every word of every visible cell of a data table, as a DOM Range: a word the browser wrapped
+# inside itself has line boxes at two heights. A word is a run of letters, marks, digits and
+# underscores (so ``fra_Latn`` is one word); a line may still break after ``-`` or ``/`` in a
+# path, as typography allows, and between the characters of scripts written without spaces
+# (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan), which are therefore not counted.
+_BROKEN_WORDS = r"""
+const UNSPACED = "\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}\\p{sc=Thai}\\p{sc=Lao}"
+  + "\\p{sc=Khmer}\\p{sc=Myanmar}\\p{sc=Tibetan}";
+const WORD = new RegExp(`(?:(?![${UNSPACED}])[\\p{L}\\p{M}\\p{N}_])+`, "gu");
 const broken = [];
 for (const cell of document.querySelectorAll(".table-wrap table :is(th, td)")) {
   const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (const match of node.data.matchAll(/\\S+/g)) {
+    for (const match of node.data.matchAll(WORD)) {
       const range = document.createRange();
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
@@ -363,7 +369,8 @@ def words_broken_in_tables(
     chromedriver: str | os.PathLike[str] | None = None,
 ) -> dict[int, list[str]]:
     """Per viewport width, every word of a data-table cell that the browser wrapped *inside*
-    the word (``tran / slat / ion``); empty lists when every cell wraps between words only.
+    the word (``tran / slat / ion``); empty lists when every cell wraps between words only
+    (a word: letters, digits and ``_``; see ``_BROKEN_WORDS``).
     Collapsed ``<details>`` text is not laid out and so not measured; its summary is."""
     path = Path(html_path).resolve()
     found: dict[int, list[str]] = {}
