@@ -128,6 +128,13 @@ def _unmeasured(run: PairRun) -> str:
     """Why a pair's panel may be empty, from what the run recorded: ``0 of 40 prompts
     measurable: no prefix tokens for kor_Hang`` (the most frequent reason a prompt was dropped)."""
     statuses = run.prompts["status"].astype(str) if "status" in run.prompts else pd.Series([])
+    if statuses.empty:
+        shots = int(run.counts.get("n_dropped_shots", 0))
+        return "no prompt built for this pair" + (
+            f": {shots} dropped for want of shots whose first token differs from the answer's"
+            if shots
+            else ""
+        )
     dropped = statuses[statuses != "kept"]
     why = f": {dropped.value_counts().index[0].removeprefix('dropped: ')}" if len(dropped) else ""
     return f"{len(run.prompt_ids)} of {len(statuses)} prompts measurable{why}"

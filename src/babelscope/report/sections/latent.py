@@ -74,7 +74,9 @@ def add_latent_sections(
         sub = summary[summary.model == model]
         column.add_metrics(
             {
-                "final accuracy": f"{sub.accuracy.mean():.0%}",
+                "final accuracy": (
+                    f"{sub.accuracy.mean():.0%}" if sub.accuracy.notna().any() else "— (no prompt)"
+                ),
                 "runs with dual latent": f"{int(sub.dual_latent.sum())} / {len(sub)}",
                 "prompts measured": int(sub.n_prompts.sum()),
             },
