@@ -34,10 +34,11 @@ fonts:
 	  ( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    fonts-noto-cjk >/dev/null ) || echo "note: fonts-noto-cjk not installed; CJK glyphs in plots will be boxes"; }
 
-# Headless Chromium for the report test, and CJK fonts so plots and the report can draw
-# Chinese/Japanese tokens (Debian packages; this machine runs as root).
+# Headless Chromium and its ChromeDriver (Selenium drives both) for the report tests, and CJK
+# fonts so plots and the report can draw Chinese/Japanese tokens (Debian packages; this
+# machine runs as root).
 browser-deps:
-	@{ command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ]; } || { \
+	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -d /usr/share/fonts/opentype/noto ]; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    chromium chromium-driver fonts-noto-cjk >/dev/null; }

@@ -152,7 +152,12 @@ def test_two_runs_of_one_kind_keep_ids_apart(
 def test_combined_report_renders_in_chromium(
     latent_run: Path, rank_runs: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from babelscope.report.browser import ChromiumNotFoundError, check_in_chromium, find_chromium
+    from babelscope.report.browser import (
+        ChromiumNotFoundError,
+        check_in_chromium,
+        find_chromium,
+        words_broken_in_tables,
+    )
 
     try:
         find_chromium()
@@ -163,3 +168,5 @@ def test_combined_report_renders_in_chromium(
     assert check.console_errors == [] and check.external_requests == []
     assert check.broken_images == [] and check.ok
     assert check.section_ids[-2:] == ["rank-comparison", "provenance"]
+    # every table of a real latent + ranking report wraps between words only (issue 20)
+    assert words_broken_in_tables(path, (1400, 800)) == {1400: [], 800: []}

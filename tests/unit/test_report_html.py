@@ -23,6 +23,7 @@ from babelscope.plotting import (
 )
 from babelscope.report.blocks import PNG_SIGNATURE
 from babelscope.report.html import CONTENT_SECURITY_POLICY, Report
+from babelscope.report.tables import format_number
 
 SCRIPT = "<script>alert(1)</script>"
 CELL_BREAK = "</td><td>"
@@ -266,3 +267,65 @@ def test_failed_write_keeps_the_old_report(tmp_path: Path, monkeypatch: pytest.M
         _malicious_report().write(target)
     assert target.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+# -- tables that read -----------------------------------------------------------------------
+
+LEXICON_WORD = "<img src=x onerror=alert(1)>"
+
+
+def test_a_hostile_lexicon_word_is_text_everywhere() -> None:
+    report = Report(f"title {LEXICON_WORD}", subtitle=LEXICON_WORD, generated_at=FIXED_TIME)
+    section = report.add_section("s", f"S {LEXICON_WORD}")
+    section.add_text(f"the word {LEXICON_WORD} in prose, **bold {LEXICON_WORD}**")
+    section.add_table(pd.DataFrame({"word": [LEXICON_WORD, "x"]}), f"caption {LEXICON_WORD}")
+    section.add_key_values({LEXICON_WORD: LEXICON_WORD})
+    page = Page(report.render())
+    assert page.find("img") == []  # no figure was added, so no image at all
+    text = "".join(page.text)
+    assert text.count(LEXICON_WORD) >= 8  # title x2, subtitle, heading x2, prose x2, ...
+    assert LEXICON_WORD in [row[0] for row in page.rows]
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "shown"),
+    [
+        (1.39e-05, [1.39e-05, 0.7196], "<0.001"),  # a probability, not 1.39e-05
+        (0.7196, [1.39e-05, 0.7196], "0.720"),
+        (-0.0001, [-0.0001, 0.5], ">-0.001"),
+        (-0.0004, [-0.0004, 0.3], ">-0.001"),
+        (0.0, [0.0, 0.3], "0.000"),
+        (13.0, [13.0, 8.0], "13"),  # a whole-number column that holds NaN
+        (12.3456, [12.3456, 300.0], "12.35"),
+        (12345.678, [12345.678, 3.5], "12346"),
+        (2.5e-7, [2.5e-7, 4.0], "2.50e-07"),  # scientific only where it helps
+        (3.2e9, [3.2e9, 4.5], "3.20e+09"),
+        (3.2e9, [3.2e9, 4.0], "3200000000"),  # whole numbers stay whole
+        (-0.00001, [-0.00001, 40.0], "-1.00e-05"),
+    ],
+)
+def test_numbers_are_formatted_by_meaning(value: float, column: list[float], shown: str) -> None:
+    assert format_number(value, np.array(column)) == shown
+
+
+def test_an_explicit_format_never_shows_negative_zero() -> None:
+    report = Report("t", generated_at=FIXED_TIME)
+    frame = pd.DataFrame({"lower 95% bound": [-0.0004, 0.25]})
+    report.add_section("s", "S").add_table(frame, "bounds", float_format="{:.2f}")
+    assert [row[0] for row in Page(report.render()).rows[1:]] == ["0.00", "0.25"]
+
+
+def test_language_codes_show_their_names_and_long_text_collapses() -> None:
+    long = "word " * 40
+    frame = pd.DataFrame(
+        {"target": ["fra_Latn", "arb_Arab"], "reason": [long.strip(), "short reason"]}
+    )
+    report = Report("t", generated_at=FIXED_TIME)
+    report.add_section("s", "S").add_table(frame, "codes")
+    markup = report.render()
+    page = Page(markup)
+    assert [row[0] for row in page.rows[1:]] == ["fra_LatnFrench", "arb_ArabModern Standard Arabic"]
+    assert len(page.find("details")) == 1 and len(page.find("summary")) == 1
+    assert long.strip() in "".join(page.text)  # the full text is still in the page
+    classes = [attrs.get("class") for attrs in page.find("td")]
+    assert classes[:2] == ["code", "text"]

@@ -1,5 +1,5 @@
 """Shared plumbing for :mod:`babelscope.plotting`: figures, colours, column checks (fonts:
-:mod:`babelscope.plotting.fonts`).
+:mod:`babelscope.plotting.fonts`; what each colour means: :mod:`babelscope.plotting.colors`).
 
 Figures are created as bare :class:`~matplotlib.figure.Figure` objects with an Agg canvas
 attached, never through ``pyplot``: no global figure registry to leak memory in a long batch
@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from babelscope.plotting.colors import color_of
 from babelscope.plotting.fonts import styled
 
 __all__ = [
@@ -68,23 +69,31 @@ def ordered(values: pd.Series, order: Sequence[Hashable] | None) -> list[Any]:
 def category_colors(
     categories: Sequence[Hashable], palette: Mapping[Hashable, str] | None = None
 ) -> dict[Hashable, str]:
-    """A stable colour per category; ``palette`` entries win, the rest come from tab colours."""
+    """A stable colour per category: ``palette`` entries win, then the colour the category
+    means everywhere (:mod:`babelscope.plotting.colors`: roles, methods, scripts), and the rest
+    come from tab colours that no category of this figure already uses."""
     import matplotlib as mpl
 
     given = dict(palette or {})
-    needed = [c for c in categories if c not in given]
+    colors: dict[Hashable, str] = {}
+    for category in categories:
+        fixed = given.get(category) or color_of(category)
+        if fixed is not None:
+            colors[category] = fixed
+    needed = [c for c in categories if c not in colors]
     if len(needed) <= 10:
         names: tuple[str, ...] = _PALETTES[:1]
     else:
         names = _PALETTES[1:]
+    taken = {color.lower() for color in colors.values()}
     pool: list[str] = []
     for name in names:
         listed = mpl.colormaps[name]  # qualitative maps: N distinct colours
         pool.extend(to_hex(listed(i)) for i in range(listed.N))
-    colors = {c: given[c] for c in categories if c in given}
+    pool = [color for color in pool if color.lower() not in taken] or pool
     for i, category in enumerate(needed):
         colors[category] = pool[i % len(pool)]
-    return colors
+    return {c: colors[c] for c in categories}
 
 
 def tidy_axes(ax: Any) -> None:

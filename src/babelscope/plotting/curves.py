@@ -7,6 +7,7 @@ Tidy pandas frame in, :class:`matplotlib.figure.Figure` out (drawn by Agg, see
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ def plot_layer_curves(
     ncols: int = 4,
     sharex: bool = False,
     panel_size: tuple[float, float] = (4.6, 3.3),
+    empty_notes: Mapping[Hashable, str] | None = None,
 ) -> Figure:
     """Per-layer mean curves with shaded intervals, one panel per ``facet`` value.
 
@@ -54,6 +56,10 @@ def plot_layer_curves(
     y axis so models compare at a glance, and wrap after ``ncols``. Each panel's title is its
     facet value, which is how :func:`plot_entropy` finds the panel to overlay. The x axes are
     not shared by default, because models of different depth are compared side by side.
+
+    A panel with nothing to draw (a facet in ``facet_order`` without rows, or only NaN means)
+    says so in words instead of showing blank axes: ``empty_notes[facet]`` (why, e.g. "0 of 40
+    prompts measurable: no prefix tokens for kor_Hang"), else "no data for this panel".
     """
     caller = "plot_layer_curves"
     require_columns(frame, [x, y, lower, upper, hue, facet], caller)
@@ -69,9 +75,12 @@ def plot_layer_curves(
     axes = figure.subplots(rows, columns, sharex=sharex, sharey=True, squeeze=False).ravel()
     for ax, facet_value in zip(axes, facets, strict=False):
         panel = frame if facet is None else frame[frame[facet] == facet_value]
+        if not panel[y].notna().any():
+            note = (empty_notes or {}).get(facet_value, "no data for this panel")
+            _say_empty(ax, note)
         for hue_value in hues:
             line = panel[panel[hue] == hue_value].sort_values(x)
-            if line.empty:
+            if line.empty or not line[y].notna().any():
                 continue
             color = colors[hue_value]
             ax.plot(line[x], line[y], color=color, linewidth=1.8, label=plain(hue_value))
@@ -97,6 +106,22 @@ def plot_layer_curves(
     if title:
         figure.suptitle(plain(title), fontsize=12)
     return figure
+
+
+def _say_empty(ax: Any, note: str) -> None:
+    """Write why a panel is empty where its curves would be (wrapped to the panel)."""
+    ax.text(
+        0.5,
+        0.5,
+        plain(textwrap.fill(note, 34)),
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        fontsize=9,
+        color="#59636e",
+    )
+    ax.set_xticks([])
+    ax.tick_params(axis="y", labelleft=ax.get_subplotspec().is_first_col())
 
 
 @styled

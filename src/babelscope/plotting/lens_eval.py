@@ -1,17 +1,18 @@
 """Logit lens vs tuned lens: KL to the final distribution per layer (tidy frame in, Figure out).
 
-Leaf module: imports nothing of babelscope.
+Leaf module: imports nothing of babelscope outside :mod:`babelscope.plotting` (its colours
+come from :mod:`babelscope.plotting.colors`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from babelscope.plotting.colors import LENS_COLORS
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-_COLOURS = {"logit": "#888888", "tuned": "#1f77b4"}
 
 
 def plot_lens_eval(frame: pd.DataFrame, *, title: str = "") -> Figure:
@@ -24,7 +25,7 @@ def plot_lens_eval(frame: pd.DataFrame, *, title: str = "") -> Figure:
     figure = Figure(figsize=(9, 3.6), layout="constrained")
     axes = figure.subplots(1, 2)
     for lens, part in frame.groupby("lens", sort=False):
-        colour = _COLOURS.get(str(lens))
+        colour = LENS_COLORS.get(str(lens))
         for ax, column in zip(axes, ("kl_bits", "top1_agreement"), strict=True):
             by_layer = part.groupby("layer")[column]
             low, mid, high = (by_layer.quantile(q) for q in (0.1, 0.5, 0.9))

@@ -64,7 +64,7 @@ def plot_pareto(
     if data.empty:
         ax.text(0.5, 0.5, f"no setting has both {x} and {y}", ha="center", transform=ax.transAxes)
     methods = [m for m in ordered(data[hue], None) if m not in baselines]
-    colors = category_colors(methods)
+    colors = category_colors([*methods, *baselines])  # one colour per method in every figure
     for method in methods:
         part = data[data[hue] == method]
         ax.scatter(part[x], part[y], s=26, color=colors[method], alpha=0.8, label=plain(method))
@@ -73,7 +73,7 @@ def plot_pareto(
         if part.empty:
             continue
         marker = _BASELINE_MARKERS.get(name, "P")
-        ax.scatter(part[x], part[y], s=90, marker=marker, color="#333333", label=plain(name))
+        ax.scatter(part[x], part[y], s=90, marker=marker, color=colors[name], label=plain(name))
         for px, py in zip(part[x], part[y], strict=True):
             ax.annotate(plain(name), (px, py), xytext=(5, -10), textcoords="offset points")
     if chosen is not None and not data.empty:

@@ -1,12 +1,17 @@
 """One self-contained HTML report, composed from results and run manifests.
 
 - :mod:`~babelscope.report.html`: :class:`Report` -> one offline HTML file (inline CSS,
-  embedded PNGs, no JavaScript, everything escaped).
+  embedded PNGs, no JavaScript), assembled from autoescaped Jinja2 templates
+  (:mod:`~babelscope.report.templating`, ``templates/``) with prose through markdown-it-py,
+  raw HTML disabled (:mod:`~babelscope.report.text`).
+- :mod:`~babelscope.report.tables`: tables that read (column kinds, numbers by meaning,
+  language names beside codes, long text collapsed).
 - :mod:`~babelscope.report.sections`: the sections of each analysis, built from its Result.
 - :mod:`~babelscope.report.latent_run`, :mod:`~babelscope.report.combined`: a run folder's
   report, and one report from several finished run folders.
 - :mod:`~babelscope.report.browser`: :func:`check_in_chromium`, which loads a report in
-  headless Chromium and returns its console errors, sections and a screenshot.
+  headless Chromium (Selenium and the system ChromeDriver) and returns its console errors,
+  network requests, dialogs, sections and a screenshot.
 
 Figures come from the results' ``.plot()`` (drawn with :mod:`babelscope.plotting`, a leaf the
 report uses but does not own). Names are imported on first use so that ``import

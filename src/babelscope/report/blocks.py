@@ -1,4 +1,4 @@
-"""The content blocks a report section is made of; each renders itself to escaped HTML.
+"""The content blocks a report section is made of; each renders itself through its template.
 
 Blocks are immutable snapshots taken when they are added (figures are rasterised to PNG,
 tables copied), so a report renders the same however the caller's objects change afterwards.
@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from babelscope.report._markup import escape, inline, markdown
+from markupsafe import Markup
+
 from babelscope.report.tables import TableSnapshot, render_table
+from babelscope.report.templating import render
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _HASH_LIKE = re.compile(r"^(?:[a-z0-9]+:)?[0-9a-f]{16,}$")
@@ -58,17 +60,17 @@ class RenderContext:
 class Block(Protocol):
     """Anything that can sit in a section."""
 
-    def render(self, ctx: RenderContext) -> str: ...
+    def render(self, ctx: RenderContext) -> Markup: ...
 
 
 @dataclass(frozen=True)
 class TextBlock:
-    """Paragraphs in the safe Markdown subset of :mod:`babelscope.report._markup`."""
+    """Paragraphs of Markdown (raw HTML disabled: :mod:`babelscope.report.text`)."""
 
     text: str
 
-    def render(self, ctx: RenderContext) -> str:
-        return f'<div class="text">{markdown(self.text)}</div>'
+    def render(self, ctx: RenderContext) -> Markup:
+        return render("text.html.j2", text=self.text)
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,15 @@ class FigureBlock:
         if not self.png.startswith(PNG_SIGNATURE):
             raise ValueError("add_figure expects a matplotlib Figure or PNG bytes")
 
-    def render(self, ctx: RenderContext) -> str:
+    def render(self, ctx: RenderContext) -> Markup:
         ctx.figures += 1
-        data = base64.b64encode(self.png).decode("ascii")
-        alt = escape(self.alt if self.alt is not None else self.caption)
-        width = png_display_width(self.png)
-        size = f' width="{width}"' if width else ""
-        return (
-            f'<figure><img src="data:image/png;base64,{data}" alt="{alt}"{size}>'
-            f'<figcaption><span class="label">Figure {ctx.figures}.</span> '
-            f"{inline(self.caption)}</figcaption></figure>"
+        return render(
+            "figure.html.j2",
+            data=base64.b64encode(self.png).decode("ascii"),
+            alt=self.alt if self.alt is not None else self.caption,
+            width=png_display_width(self.png),
+            number=ctx.figures,
+            caption=self.caption,
         )
 
 
@@ -102,52 +103,40 @@ class TableBlock:
 
     snapshot: TableSnapshot
     caption: str
-    float_format: str = "{:.4g}"
+    float_format: str | None = None  # None: by meaning (tables.format_number)
 
-    def render(self, ctx: RenderContext) -> str:
+    def render(self, ctx: RenderContext) -> Markup:
         ctx.tables += 1
-        shown, total = len(self.snapshot.frame), self.snapshot.total_rows
-        note = f' <span class="note">Showing {shown:,} of {total:,} rows.</span>'
-        return (
-            '<div class="table-block">'
-            f'<p class="caption"><span class="label">Table {ctx.tables}.</span> '
-            f"{inline(self.caption)}{note if shown < total else ''}</p>"
-            f"{render_table(self.snapshot, self.float_format)}</div>"
+        return render(
+            "table_block.html.j2",
+            number=ctx.tables,
+            caption=self.caption,
+            shown=len(self.snapshot.frame),
+            total=self.snapshot.total_rows,
+            table=render_table(self.snapshot, self.float_format),
         )
 
 
-def _render_value(value: object, depth: int) -> str:
-    """A manifest value: nested mappings become nested tables, hashes monospace."""
+Node = tuple[str, Any]  # (kind, payload) for templates/key_values.html.j2
+
+
+def kv_tree(value: object, depth: int = 0) -> Node:  # noqa: PLR0911
+    """A manifest value as a tree the template draws: mappings become nested tables, flat
+    lists one line, hashes monospace, anything deeper than six levels pretty-printed JSON."""
     if isinstance(value, (Mapping, list, tuple)):
-        return _render_container(value, depth)
+        if depth >= _MAX_DEPTH:
+            return ("pre", json.dumps(value, indent=2, default=str, ensure_ascii=False))
+        if isinstance(value, Mapping):
+            return ("map", [(str(k), kv_tree(v, depth + 1)) for k, v in value.items()])
+        if not value:
+            return ("na", None)
+        if all(not isinstance(item, (Mapping, list, tuple)) for item in value):
+            return ("text", ", ".join(str(item) for item in value))
+        return ("list", [kv_tree(item, depth + 1) for item in value])
     if value is None:
-        return '<span class="na">—</span>'
+        return ("na", None)
     text = str(value)
-    if _HASH_LIKE.match(text):
-        return f"<code>{escape(text)}</code>"
-    return escape(text)
-
-
-def _render_container(value: Mapping[Any, object] | list | tuple, depth: int) -> str:
-    if depth >= _MAX_DEPTH:
-        dumped = json.dumps(value, indent=2, default=str, ensure_ascii=False)
-        return f"<pre>{escape(dumped)}</pre>"
-    if isinstance(value, Mapping):
-        return _render_mapping(value, depth + 1)
-    if not value:
-        return '<span class="na">—</span>'
-    if all(not isinstance(item, (Mapping, list, tuple)) for item in value):
-        return escape(", ".join(str(item) for item in value))
-    items = "".join(f"<li>{_render_value(item, depth + 1)}</li>" for item in value)
-    return f"<ol>{items}</ol>"
-
-
-def _render_mapping(mapping: Mapping[Any, object], depth: int) -> str:
-    rows = "".join(
-        f'<tr><th scope="row">{escape(key)}</th><td>{_render_value(value, depth)}</td></tr>'
-        for key, value in mapping.items()
-    )
-    return f'<table class="kv"><tbody>{rows}</tbody></table>'
+    return ("code", text) if _HASH_LIKE.match(text) else ("text", text)
 
 
 @dataclass(frozen=True)
@@ -156,8 +145,8 @@ class KeyValuesBlock:
 
     values: Mapping[Any, object]
 
-    def render(self, ctx: RenderContext) -> str:
-        return _render_mapping(self.values, 0)
+    def render(self, ctx: RenderContext) -> Markup:
+        return render("key_values.html.j2", tree=kv_tree(self.values))
 
 
 @dataclass(frozen=True)
@@ -171,16 +160,16 @@ class MetricsBlock:
         if self.primary is not None and self.primary not in self.metrics:
             raise ValueError(f"primary metric {self.primary!r} is not among {list(self.metrics)}")
 
-    def render(self, ctx: RenderContext) -> str:
-        cards: list[str] = []
-        for name, value in self.metrics.items():
-            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-            css = "metric primary" if name == self.primary else "metric"
-            cards.append(
-                f'<div class="{css}"><div class="metric-value">{escape(shown)}</div>'
-                f'<div class="metric-name">{escape(name)}</div></div>'
-            )
-        return f'<div class="metrics">{"".join(cards)}</div>'
+    def render(self, ctx: RenderContext) -> Markup:
+        cards = [
+            {
+                "name": name,
+                "value": f"{value:.4g}" if isinstance(value, float) else str(value),
+                "primary": name == self.primary,
+            }
+            for name, value in self.metrics.items()
+        ]
+        return render("metrics.html.j2", cards=cards)
 
 
 @dataclass
@@ -190,9 +179,9 @@ class ColumnsBlock:
     titles: Sequence[str]
     columns: list[list[Block]] = field(default_factory=list)
 
-    def render(self, ctx: RenderContext) -> str:
-        rendered: list[str] = []
-        for title, blocks in zip(self.titles, self.columns, strict=True):
-            inner = "\n".join(block.render(ctx) for block in blocks)
-            rendered.append(f'<div class="column"><h3>{escape(title)}</h3>{inner}</div>')
-        return f'<div class="columns">{"".join(rendered)}</div>'
+    def render(self, ctx: RenderContext) -> Markup:
+        columns = [
+            {"title": title, "blocks": [block.render(ctx) for block in blocks]}
+            for title, blocks in zip(self.titles, self.columns, strict=True)
+        ]
+        return render("columns.html.j2", columns=columns)

@@ -1,33 +1,58 @@
 """Load a report in headless Chromium and report what a reader's browser would see.
 
 Used by the browser tests (and available to users) to prove that a report renders offline
-with no console errors and with every expected section. It drives the system Chromium over
-the DevTools protocol on a pipe (see :mod:`babelscope.report._cdp`): no Python dependency, no
-browser download, no network port.
+with no console errors and with every expected section. It drives the system Chromium with
+Selenium through the system ChromeDriver (Debian: ``apt-get install chromium chromium-driver``),
+both named by path, so Selenium Manager never looks for (or downloads) a browser or a driver.
+
+What is checked, and how:
+
+- console errors and warnings: ChromeDriver's ``browser`` log (``goog:loggingPrefs``), which
+  holds uncaught exceptions, ``console.error``/``console.assert``, failed loads and
+  Content-Security-Policy violations;
+- network requests: ChromeDriver's ``performance`` log, i.e. the browser's own
+  ``Network.requestWillBeSent`` events; every URL that is not ``file:``, ``data:`` or
+  ``about:`` counts (a self-contained report makes none);
+- dialogs: ``alert``/``confirm``/``prompt`` are replaced, before any script of the page runs,
+  by recorders that return at once, so an injected ``alert(1)`` that ran is listed and cannot
+  block the check; the page's CSP does not apply to that recorder, only to the page's scripts;
+- broken images, the title and the ``[data-section]`` ids: read from the DOM after the load
+  event and ``settle_s`` more (late errors).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babelscope.errors import BabelscopeError
-from babelscope.report._cdp import CDPError, PipeBrowser, read_tail
 
-__all__ = ["BrowserCheck", "ChromiumNotFoundError", "check_in_chromium", "find_chromium"]
+if TYPE_CHECKING:
+    from selenium.webdriver.chrome.webdriver import WebDriver
+
+__all__ = [
+    "BrowserCheck",
+    "ChromiumNotFoundError",
+    "check_in_chromium",
+    "find_chromedriver",
+    "find_chromium",
+    "open_chromium",
+    "words_broken_in_tables",
+]
 
 _DEFAULT_CHROMIUM = "/usr/bin/chromium"
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_DEFAULT_DRIVER = "/usr/bin/chromedriver"
 # Without the background-networking switches Chromium keeps dialling out (component updates,
 # variations, sync), which on a closed network ends in refused connections and slow starts.
 CHROMIUM_FLAGS = (
-    "--headless",
+    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -44,12 +69,22 @@ CHROMIUM_FLAGS = (
     "--password-store=basic",
     "--use-mock-keychain",
 )
-_PROBE = """JSON.stringify({
+_PROBE = """return {
   title: document.title,
   sections: Array.from(document.querySelectorAll("[data-section]"), (e) => e.id),
   brokenImages: Array.from(document.images).filter((i) => !i.complete || i.naturalWidth === 0)
     .map((i) => (i.alt || i.src).slice(0, 80)),
-})"""
+  dialogs: window.__babelscopeDialogs || [],
+  height: Math.ceil(document.documentElement.scrollHeight),
+};"""
+# Runs before any script of the page (and outside its CSP): dialogs are recorded, not shown.
+_RECORD_DIALOGS = """(() => {
+  const seen = [];
+  Object.defineProperty(window, "__babelscopeDialogs", { value: seen });
+  for (const kind of ["alert", "confirm", "prompt"]) {
+    window[kind] = (message) => { seen.push(kind + ": " + String(message ?? "")); return null; };
+  }
+})();"""
 _MAX_SCREENSHOT_HEIGHT = 16_000
 
 
@@ -117,79 +152,115 @@ def find_chromium(binary: str | os.PathLike[str] | None = None) -> str:
     )
 
 
-def _console_text(params: dict[str, Any]) -> str:
-    parts = []
-    for arg in params.get("args", []):
-        parts.append(str(arg.get("value", arg.get("description", arg.get("type", "")))))
-    return " ".join(parts)
-
-
-def _exception_text(details: dict[str, Any]) -> str:
-    exception = details.get("exception", {})
-    text = exception.get("description") or details.get("text", "exception")
-    where = details.get("url", "")
-    return f"{text} ({where}:{details.get('lineNumber', 0) + 1})" if where else str(text)
-
-
-@dataclass
-class _Seen:
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-
-def _classify(events: list[dict[str, Any]], session: str) -> _Seen:
-    """Sort the page's events into errors, warnings, external requests and dialogs."""
-    seen = _Seen()
-    errors, warnings, requests = seen.errors, seen.warnings, seen.requests
-    for event in events:
-        if event.get("sessionId") != session:
-            continue
-        method, params = event["method"], event.get("params", {})
-        if method == "Runtime.exceptionThrown":
-            errors.append("uncaught " + _exception_text(params.get("exceptionDetails", {})))
-        elif method == "Runtime.consoleAPICalled":
-            kind = params.get("type")
-            if kind in ("error", "assert"):
-                errors.append(f"console.{kind}: {_console_text(params)}")
-            elif kind == "warning":
-                warnings.append(f"console.warn: {_console_text(params)}")
-        elif method == "Log.entryAdded":
-            entry = params.get("entry", {})
-            text = f"{entry.get('source', 'browser')}: {entry.get('text', '')}"
-            if entry.get("url"):
-                text += f" ({entry['url']})"
-            if entry.get("level") == "error":
-                errors.append(text)
-            elif entry.get("level") == "warning":
-                warnings.append(text)
-        elif method == "Network.requestWillBeSent":
-            url = str(params.get("request", {}).get("url", ""))
-            if not url.startswith(("file:", "data:", "about:")):
-                requests.append(url)
-        elif method == "Page.javascriptDialogOpening":
-            seen.dialogs.append(f"{params.get('type', 'dialog')}: {params.get('message', '')}")
-    return seen
-
-
-def _screenshot(browser: PipeBrowser, session: str, full_page: bool) -> bytes:
-    params: dict[str, Any] = {"format": "png"}
-    if full_page:
-        size = browser.call("Page.getLayoutMetrics", session=session)["cssContentSize"]
-        height = min(float(size["height"]), _MAX_SCREENSHOT_HEIGHT)
-        params.update(
-            captureBeyondViewport=True,
-            clip={"x": 0, "y": 0, "width": float(size["width"]), "height": height, "scale": 1},
+def find_chromedriver(driver: str | os.PathLike[str] | None = None) -> str:
+    """The ChromeDriver to use: ``driver``, else ``$BABELSCOPE_CHROMEDRIVER``,
+    ``/usr/bin/chromedriver``, PATH. Never downloaded: an offline machine must work."""
+    explicit = driver if driver is not None else os.environ.get("BABELSCOPE_CHROMEDRIVER")
+    if explicit:
+        if _executable(explicit):
+            return str(explicit)
+        raise ChromiumNotFoundError(
+            f"the ChromeDriver {str(explicit)!r} does not exist or is not executable",
+            fix="pass the path of chromedriver, or unset BABELSCOPE_CHROMEDRIVER",
         )
-    shot = browser.call("Page.captureScreenshot", params, session)
-    return base64.b64decode(shot["data"])
+    if _executable(_DEFAULT_DRIVER):
+        return _DEFAULT_DRIVER
+    found = shutil.which("chromedriver")
+    if found:
+        return found
+    raise ChromiumNotFoundError(
+        f"ChromeDriver was not found ({_DEFAULT_DRIVER}, or chromedriver on PATH)",
+        fix="install it (Debian/Ubuntu: apt-get install chromium-driver) or set "
+        "BABELSCOPE_CHROMEDRIVER",
+    )
+
+
+def open_chromium(
+    *,
+    chromium: str | os.PathLike[str] | None = None,
+    chromedriver: str | os.PathLike[str] | None = None,
+    viewport: tuple[int, int] = (1280, 900),
+    profile: str | os.PathLike[str],
+    log_path: str | os.PathLike[str] | None = None,
+) -> WebDriver:
+    """A Selenium driver for a fresh headless Chromium profile in ``profile``, logging the
+    browser console and network events; the caller quits it. Dialogs are recorded instead of
+    shown (``window.__babelscopeDialogs``)."""
+    binary = find_chromium(chromium)
+    driver_path = find_chromedriver(chromedriver)
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as error:
+        raise BabelscopeError(
+            "the browser check needs Selenium",
+            fix="pip install 'selenium>=4.20' (it is in babelscope's dev extra)",
+        ) from error
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    width, height = viewport
+    for flag in (*CHROMIUM_FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    options.add_experimental_option(
+        "perfLoggingPrefs", {"enableNetwork": True, "enablePage": False}
+    )
+    options.unhandled_prompt_behavior = "dismiss"  # a backstop; the recorder answers first
+    service = Service(executable_path=driver_path, log_output=os.fspath(log_path or os.devnull))
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORD_DIALOGS})
+    except Exception:
+        driver.quit()
+        raise
+    return driver
+
+
+def _classify_console(entries: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The browser log split into errors (SEVERE) and warnings."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    for entry in entries:
+        text = f"{entry.get('source', 'browser')}: {entry.get('message', '')}"
+        if entry.get("level") == "SEVERE":
+            errors.append(text)
+        elif entry.get("level") == "WARNING":
+            warnings.append(text)
+    return errors, warnings
+
+
+def _requests(entries: list[dict[str, Any]], page: str, url: str) -> list[str]:
+    """Every URL asked for from the moment the tab ``page`` requested the report ``url``, from
+    the performance log. What the browser loaded before (its new-tab page in the same tab) and
+    in other targets is not the report's doing."""
+    urls: list[str] = []
+    started = False
+    for entry in entries:
+        logged = json.loads(entry["message"])
+        message = logged.get("message", {})
+        if logged.get("webview") != page or message.get("method") != "Network.requestWillBeSent":
+            continue
+        requested = str(message.get("params", {}).get("request", {}).get("url", ""))
+        started = started or requested == url
+        if started and not requested.startswith(("file:", "data:", "about:")):
+            urls.append(requested)
+    if not started:  # an empty list must mean "no request", never "nothing was logged"
+        raise RuntimeError(f"the browser's network log never showed the request for {url}")
+    return urls
+
+
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        return path.read_bytes()[-limit:].decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def check_in_chromium(
     html_path: str | os.PathLike[str],
     *,
     chromium: str | os.PathLike[str] | None = None,
+    chromedriver: str | os.PathLike[str] | None = None,
     screenshot: bool = False,
     full_page: bool = True,
     viewport: tuple[int, int] = (1280, 900),
@@ -201,82 +272,124 @@ def check_in_chromium(
     Waits for the load event plus ``settle_s`` (late errors), then reads the title and the ids
     of all ``[data-section]`` elements. With ``screenshot=True`` the result carries a PNG of the
     page (the whole page when ``full_page``, capped at 16,000 px). Raises
-    :class:`ChromiumNotFoundError` when no browser is installed and ``RuntimeError`` when the
-    browser fails or times out (with the end of its log).
+    :class:`ChromiumNotFoundError` when no browser or driver is installed and ``RuntimeError``
+    when the browser fails or the load event does not come within ``timeout_s``.
     """
+    from selenium.common.exceptions import TimeoutException, WebDriverException
+
     path = Path(html_path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"no such report: {path}")
-    binary = find_chromium(chromium)
+    url = path.as_uri()
     with tempfile.TemporaryDirectory(
         prefix="babelscope-chromium-", ignore_cleanup_errors=True
     ) as tmp:
-        log_path = Path(tmp) / "chromium.log"
-        flags = [*CHROMIUM_FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}"]
-        with log_path.open("wb") as log, PipeBrowser(binary, flags, stderr=log) as browser:
+        log_path = Path(tmp) / "chromedriver.log"
+        driver = open_chromium(
+            chromium=chromium,
+            chromedriver=chromedriver,
+            viewport=viewport,
+            profile=Path(tmp) / "profile",
+            log_path=log_path,
+        )
+        try:
+            driver.set_page_load_timeout(timeout_s)
+            driver.set_script_timeout(timeout_s)
             try:
-                return _run(
-                    browser,
-                    path.as_uri(),
-                    screenshot=screenshot,
-                    full_page=full_page,
-                    viewport=viewport,
-                    settle_s=settle_s,
-                    timeout_s=timeout_s,
-                )
-            except (CDPError, TimeoutError) as error:
+                driver.get(url)
+            except TimeoutException as error:
                 raise RuntimeError(
-                    f"headless Chromium failed on {path}: {error}\n"
-                    f"--- end of the browser log ---\n{read_tail(log_path)}"
+                    f"headless Chromium failed on {path}: the page's load event did not come "
+                    f"within {timeout_s:g} s (a script that never returns?)"
                 ) from error
-
-
-def _run(
-    browser: PipeBrowser,
-    url: str,
-    *,
-    screenshot: bool,
-    full_page: bool,
-    viewport: tuple[int, int],
-    settle_s: float,
-    timeout_s: float,
-) -> BrowserCheck:
-    target = browser.call("Target.createTarget", {"url": "about:blank"}, timeout=timeout_s)
-    attached = browser.call(
-        "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
-    )
-    session = str(attached["sessionId"])
-
-    def dismiss_dialogs(event: dict[str, Any]) -> None:
-        if event["method"] == "Page.javascriptDialogOpening" and event.get("sessionId") == session:
-            browser.send("Page.handleJavaScriptDialog", {"accept": False}, session)
-
-    browser.on_event = dismiss_dialogs
-    for domain in ("Runtime", "Log", "Page", "Network"):
-        browser.call(f"{domain}.enable", session=session)
-    width, height = viewport
-    browser.call(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        session,
-    )
-    navigation = browser.call("Page.navigate", {"url": url}, session, timeout=timeout_s)
-    if navigation.get("errorText"):
-        raise CDPError(f"navigation failed: {navigation['errorText']}")
-    browser.wait_for_event("Page.loadEventFired", session, timeout=timeout_s)
-    browser.drain(settle_s)
-    probe = browser.call("Runtime.evaluate", {"expression": _PROBE, "returnByValue": True}, session)
-    seen = json.loads(probe["result"]["value"])
-    shot = _screenshot(browser, session, full_page) if screenshot else None
-    events = _classify(browser.events, session)
+            time.sleep(settle_s)
+            seen: dict[str, Any] = driver.execute_script(_PROBE)
+            shot = _screenshot(driver, viewport, int(seen["height"])) if screenshot else None
+            if screenshot and not full_page:
+                shot = driver.get_screenshot_as_png()
+            errors, warnings = _classify_console(driver.get_log("browser"))
+            requests = _requests(driver.get_log("performance"), driver.current_window_handle, url)
+        except WebDriverException as error:
+            raise RuntimeError(
+                f"headless Chromium failed on {path}: {error.msg}\n"
+                f"--- end of the driver log ---\n{_tail(log_path)}"
+            ) from error
+        finally:
+            driver.quit()
     return BrowserCheck(
         url=url,
         title=str(seen["title"]),
         section_ids=[str(s) for s in seen["sections"]],
-        console_errors=events.errors,
-        console_warnings=events.warnings,
-        external_requests=events.requests,
+        console_errors=errors,
+        console_warnings=warnings,
+        external_requests=requests,
         broken_images=[str(b) for b in seen["brokenImages"]],
-        dialogs=events.dialogs,
+        dialogs=[str(d) for d in seen["dialogs"]],
         screenshot=shot,
     )
+
+
+def _screenshot(driver: WebDriver, viewport: tuple[int, int], height: int) -> bytes:
+    """The whole page: the window is made as tall as the page (capped), then captured."""
+    width, _ = viewport
+    driver.set_window_size(width, min(max(height, viewport[1]), _MAX_SCREENSHOT_HEIGHT))
+    return driver.get_screenshot_as_png()
+
+
+# Every word of every visible cell of a data table, as a DOM Range: a word the browser wrapped
+# inside itself has line boxes at two heights. A word is a run of letters, marks, digits and
+# underscores (so ``fra_Latn`` is one word); a line may still break after ``-`` or ``/`` in a
+# path, as typography allows, and between the characters of scripts written without spaces
+# (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan), which are therefore not counted.
+_BROKEN_WORDS = r"""
+const UNSPACED = "\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}\\p{sc=Thai}\\p{sc=Lao}"
+  + "\\p{sc=Khmer}\\p{sc=Myanmar}\\p{sc=Tibetan}";
+const WORD = new RegExp(`(?:(?![${UNSPACED}])[\\p{L}\\p{M}\\p{N}_])+`, "gu");
+const broken = [];
+for (const cell of document.querySelectorAll(".table-wrap table :is(th, td)")) {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(WORD)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+}
+return broken;"""
+
+
+def words_broken_in_tables(
+    html_path: str | os.PathLike[str],
+    widths: tuple[int, ...] = (1400, 800),
+    *,
+    chromium: str | os.PathLike[str] | None = None,
+    chromedriver: str | os.PathLike[str] | None = None,
+) -> dict[int, list[str]]:
+    """Per viewport width, every word of a data-table cell that the browser wrapped *inside*
+    the word (``tran / slat / ion``); empty lists when every cell wraps between words only
+    (a word: letters, digits and ``_``; see ``_BROKEN_WORDS``).
+    Collapsed ``<details>`` text is not laid out and so not measured; its summary is."""
+    path = Path(html_path).resolve()
+    found: dict[int, list[str]] = {}
+    with tempfile.TemporaryDirectory(
+        prefix="babelscope-chromium-", ignore_cleanup_errors=True
+    ) as tmp:
+        for width in widths:
+            driver = open_chromium(
+                chromium=chromium,
+                chromedriver=chromedriver,
+                viewport=(width, 900),
+                profile=Path(tmp) / f"profile-{width}",
+            )
+            try:
+                driver.get(path.as_uri())
+                inner = int(driver.execute_script("return window.innerWidth;"))
+                if inner != width:
+                    raise RuntimeError(f"asked for a {width} px viewport, got {inner} px")
+                found[width] = [str(word) for word in driver.execute_script(_BROKEN_WORDS)]
+            finally:
+                driver.quit()
+    return found

@@ -1,7 +1,9 @@
 """Build one self-contained, offline HTML report.
 
 The report is a single file users can mail or attach to an issue: CSS is inline, figures are
-base64 PNG ``data:`` URIs, and there is no JavaScript at all. A Content-Security-Policy meta tag
+base64 PNG ``data:`` URIs, and there is no JavaScript at all. The page is assembled from Jinja2
+templates (``templates/*.html.j2``, autoescaped) and prose goes through markdown-it-py with raw
+HTML disabled (:mod:`babelscope.report.text`). A Content-Security-Policy meta tag
 forbids scripts and every network fetch, so even a bug in our escaping could not run code or
 leak a request, and a report that accidentally depended on the network fails loudly (a console
 error, caught by :func:`babelscope.report.browser.check_in_chromium`) instead of silently.
@@ -29,9 +31,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from markupsafe import Markup
+
 from babelscope._version import __version__
 from babelscope.atomic import atomic_write_text
-from babelscope.report._markup import escape, inline
 from babelscope.report.blocks import (
     Block,
     ColumnsBlock,
@@ -43,6 +46,7 @@ from babelscope.report.blocks import (
     TextBlock,
 )
 from babelscope.report.tables import TableSnapshot
+from babelscope.report.templating import render
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,10 +84,12 @@ class Column:
         return tuple(self._blocks)
 
     def add_text(self: _C, text: str) -> _C:
-        """Add prose in a safe Markdown subset; any HTML in ``text`` is shown literally.
+        """Add prose in Markdown (CommonMark via markdown-it-py); any HTML in ``text`` is shown
+        literally.
 
-        Supported: paragraphs, ``#`` headings, ``-``/``1.`` lists, fenced code, ```code```,
-        ``**strong**``, ``*em*`` and ``[label](https://…)`` links.
+        Paragraphs, ``#`` headings (shown as ``h3``), lists, fenced code, ```code```,
+        ``**strong**``, ``*em*`` and ``[label](https://…)`` links; no images, and links only to
+        http(s), mailto and ``#`` anchors.
         """
         self._blocks.append(TextBlock(str(text)))
         return self
@@ -108,9 +114,14 @@ class Column:
         *,
         max_rows: int | None = 50,
         index: bool = False,
-        float_format: str = "{:.4g}",
+        float_format: str | None = None,
     ) -> _C:
         """Add a frame as a table; every header and cell is escaped, the first ``max_rows`` shown.
+
+        Numbers are formatted by meaning (:func:`~babelscope.report.tables.format_number`:
+        whole numbers as integers, values within [-1, 1] to 3 decimals, scientific notation
+        only for magnitudes below 10⁻³ or from 10⁶) unless ``float_format`` (e.g.
+        ``"{:.1f}"``) is given; ``-0`` never shows. Language codes get their names.
 
         ``index=True`` also shows the frame's index (use it for a meaningful index such as
         language codes). String cells keep their spaces and show control characters as
@@ -130,8 +141,8 @@ class Column:
         self._blocks.append(MetricsBlock(dict(metrics), primary))
         return self
 
-    def _render_blocks(self, ctx: RenderContext) -> str:
-        return "\n".join(block.render(ctx) for block in self._blocks)
+    def _render_blocks(self, ctx: RenderContext) -> list[Markup]:
+        return [block.render(ctx) for block in self._blocks]
 
 
 class Section(Column):
@@ -154,13 +165,9 @@ class Section(Column):
         self._blocks.append(block)
         return columns
 
-    def render(self, ctx: RenderContext) -> str:
-        sid = escape(self.id)
-        return (
-            f'<section id="{sid}" data-section="{sid}">'
-            f'<h2>{inline(self.title)} <a class="anchor" href="#{sid}" '
-            f'aria-label="Link to this section">#</a></h2>\n'
-            f"{self._render_blocks(ctx)}\n</section>"
+    def render(self, ctx: RenderContext) -> Markup:
+        return render(
+            "section.html.j2", id=self.id, title=self.title, blocks=self._render_blocks(ctx)
         )
 
 
@@ -212,52 +219,25 @@ class Report:
         section.add_key_values(manifest)
         return section
 
-    def _header(self, when: datetime) -> str:
-        subtitle = f'<p class="subtitle">{inline(self.subtitle)}</p>' if self.subtitle else ""
-        stamp = when.strftime("%Y-%m-%d %H:%M %Z").strip()
-        return (
-            f'<header class="page-header"><h1>{escape(self.title)}</h1>{subtitle}'
-            f'<p class="meta">Generated <time datetime="{escape(when.isoformat())}">'
-            f"{escape(stamp)}</time> by babelscope {escape(__version__)}</p></header>"
-        )
-
-    def _toc(self) -> str:
-        items = "".join(
-            f'<li><a href="#{escape(s.id)}">{inline(s.title)}</a></li>' for s in self.sections
-        )
-        return (
-            '<nav class="toc" id="contents" aria-label="Contents">'
-            f"<h2>Contents</h2><ol>{items}</ol></nav>"
-        )
-
     def render(self) -> str:
         """The whole page as a string."""
         when = self.generated_at or datetime.now(timezone.utc)
         ctx = RenderContext()
-        body = "\n".join(section.render(ctx) for section in self.sections)
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">
-<meta name="generator" content="babelscope {escape(__version__)}">
-<title>{escape(self.title)}</title>
-<link rel="icon" href="data:,">
-<style>
-{_stylesheet()}</style>
-</head>
-<body>
-{self._header(when)}
-{self._toc()}
-<main>
-{body}
-</main>
-<footer>Made with babelscope {escape(__version__)}. This file is self-contained and works
-offline.</footer>
-</body>
-</html>
-"""
+        bodies = [section.render(ctx) for section in self.sections]
+        return str(
+            render(
+                "page.html.j2",
+                policy=CONTENT_SECURITY_POLICY,
+                version=__version__,
+                title=self.title,
+                subtitle=self.subtitle,
+                when=when,
+                stamp=when.strftime("%Y-%m-%d %H:%M %Z").strip(),
+                sections=self.sections,
+                bodies=bodies,
+                stylesheet=Markup(_stylesheet()),  # our own file, not user text
+            )
+        )
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Render and write atomically (temp file + ``os.replace``); return the path written."""

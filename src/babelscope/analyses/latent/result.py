@@ -42,6 +42,30 @@ SUBSETS = ("all", "correct")
 OVERVIEW_ROLES = ("target", "English", "copy", SHARED)
 
 
+def _series_labels(languages: pd.Series, roles: pd.Series) -> list[str]:
+    """``fra_Latn (copy)`` per curve; a bucket that is its own role reads ``shared``, never
+    ``shared (shared)``."""
+    return [
+        lang if lang == r else f"{lang} ({r})" for lang, r in zip(languages, roles, strict=True)
+    ]
+
+
+def _unmeasured(run: PairRun) -> str:
+    """Why a pair's panel may be empty, from what the run recorded: ``0 of 40 prompts
+    measurable: no prefix tokens for kor_Hang`` (the most frequent reason a prompt was dropped)."""
+    statuses = run.prompts["status"].astype(str) if "status" in run.prompts else pd.Series([])
+    if statuses.empty:
+        shots = int(run.counts.get("n_dropped_shots", 0))
+        return "no prompt built for this pair" + (
+            f": {shots} dropped for want of shots whose first token differs from the answer's"
+            if shots
+            else ""
+        )
+    dropped = statuses[statuses != "kept"]
+    why = f": {dropped.value_counts().index[0].removeprefix('dropped: ')}" if len(dropped) else ""
+    return f"{len(run.prompt_ids)} of {len(statuses)} prompts measurable{why}"
+
+
 @dataclass
 class LatentResult:
     """Latent-language measurements for several models and language pairs."""
@@ -242,6 +266,7 @@ class LatentResult:
         translation pairs (means of pair means, t-intervals over pairs). ``pair``: one (task,
         source, target), models side by side. ``entropy``: entropy per layer for each model.
         ``subset="correct"`` draws only the correctly answered prompts."""
+        from babelscope.plotting.colors import palette_by_meaning
         from babelscope.plotting.curves import plot_layer_curves
 
         if subset not in SUBSETS:
@@ -273,9 +298,19 @@ class LatentResult:
                 (frame.task == first.task)
                 & (frame.source == first.source)
                 & (frame.target == first.target)
-            ].assign(series=lambda f: f.language + " (" + f.role + ")")
+            ].assign(series=lambda f: _series_labels(f.language, f.role))
+            runs = [r for r in self.runs if r.key[1:] == (first.task, first.source, first.target)]
             title = f"{first.task}: {first.source} → {first.target}{note}"
-            return plot_layer_curves(frame, hue="series", facet="model", title=title, ylim=(0, 1))
+            return plot_layer_curves(
+                frame,
+                hue="series",
+                facet="model",
+                title=title,
+                ylim=(0, 1),
+                palette=palette_by_meaning(dict(zip(frame.series, frame.role, strict=True))),
+                facet_order=list(dict.fromkeys(r.model for r in runs)),
+                empty_notes={r.model: _unmeasured(r) for r in runs},
+            )
         if kind == "entropy":
             ent = (
                 self.entropy_frame()

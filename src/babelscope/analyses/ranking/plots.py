@@ -31,16 +31,13 @@ def script_groups(scripts: pd.Series) -> pd.Series:
 
 def script_palette(scripts: pd.Series) -> dict[Hashable, str]:
     """One colour per script group, the same in every figure (most frequent script first),
-    from a series of scripts (one per language, e.g. the summary's ``script`` column)."""
-    import matplotlib as mpl
-    from matplotlib.colors import to_hex
+    from a series of scripts (one per language, e.g. the summary's ``script`` column). The
+    colours are :mod:`babelscope.plotting.colors`' (a script is the same colour in every report)."""
+    from babelscope.plotting.colors import palette_for
 
     groups = script_groups(scripts).value_counts().index
-    tab = mpl.colormaps["tab10"]
-    named = [g for g in groups if g != "other"]
-    palette: dict[Hashable, str] = {g: to_hex(tab(i % tab.N)) for i, g in enumerate(named)}
-    palette["other"] = "#9e9e9e"
-    return palette
+    named: list[Hashable] = [g for g in groups if g != "other"]
+    return palette_for([*named, "other"])
 
 
 def plot_rank_chart(summary: pd.DataFrame, *, model: str, top: int | None = None) -> Figure:

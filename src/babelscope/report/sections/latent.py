@@ -74,7 +74,9 @@ def add_latent_sections(
         sub = summary[summary.model == model]
         column.add_metrics(
             {
-                "final accuracy": f"{sub.accuracy.mean():.0%}",
+                "final accuracy": (
+                    f"{sub.accuracy.mean():.0%}" if sub.accuracy.notna().any() else "— (no prompt)"
+                ),
                 "runs with dual latent": f"{int(sub.dual_latent.sum())} / {len(sub)}",
                 "prompts measured": int(sub.n_prompts.sum()),
             },
@@ -135,9 +137,13 @@ def add_latent_sections(
     )
 
     pairs = report.add_section(f"{prefix}-pairs", f"Latent language: each pair{suffix}")
+    captions = {  # from the runs, not the file stem: codes keep their underscores
+        f"latent_{r.task}_{r.source}_{r.target}": f"{r.task}: `{r.source}` → `{r.target}`"
+        for r in result.runs
+    }
     for stem, fig in figs.items():
         if stem.startswith(("latent_translation", "latent_repetition", "latent_cloze")):
-            pairs.add_figure(fig, stem.removeprefix("latent_").replace("_", " "))
+            pairs.add_figure(fig, captions.get(stem, stem.removeprefix("latent_")))
 
     if views:
         gen = report.add_section(f"{prefix}-generation", f"Generation view{suffix}")
