@@ -32,7 +32,7 @@ _PREFIXES = {"$", "time", "nice", "env", "sudo", "/usr/bin/time", "-v", "-n", "e
 _ELLIPSIS = {"…", "..."}
 
 
-class ParseFailure(Exception):
+class ParseError(Exception):
     """argparse's error, raised instead of exiting."""
 
 
@@ -55,9 +55,7 @@ def _tokens_after_babelscope(text: str) -> list[str] | None:
     except ValueError:  # an unbalanced quote in prose: not a command line
         return None
     i = 0
-    while i < len(tokens) and (
-        tokens[i] in _PREFIXES or re.fullmatch(r"\w+=\S*|\d+", tokens[i])
-    ):
+    while i < len(tokens) and (tokens[i] in _PREFIXES or re.fullmatch(r"\w+=\S*|\d+", tokens[i])):
         i += 1
     if i >= len(tokens) or Path(tokens[i]).name != "babelscope":
         return None
@@ -136,7 +134,7 @@ def _lenient(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     abbreviations refused (a README must spell an option in full); errors raise."""
 
     def error(message: str) -> None:
-        raise ParseFailure(message)
+        raise ParseError(message)
 
     parser.allow_abbrev = False
     parser.error = error  # type: ignore[method-assign]
@@ -193,7 +191,7 @@ def check_command(command: CommandLine) -> list[str]:
     if not problems and not command.partial and not command.inline:
         try:
             _lenient(build_parser()).parse_args(list(command.argv))
-        except ParseFailure as err:
+        except ParseError as err:
             problems.append(f"argparse: {err}")
     return problems
 
