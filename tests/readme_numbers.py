@@ -6,13 +6,14 @@ that says where it comes from::
     copy 0.54 <!-- = 0.54 latent_roles.parquet model=gemma-3-270m role=copy layer=13
                    subset=all column=mean -->
 
-- ``= V`` repeats the number as printed; it must also appear in the visible text just before
-  the comment (so anchor and prose cannot drift apart). Its decimals set the rounding; a
+- ``= V`` repeats the number as printed; it must also be the last number of the visible text
+  before the comment (so anchor and prose cannot drift apart). Its decimals set the rounding; a
   trailing ``%`` means the table holds a fraction shown as a percentage.
 - then a table file of the run folder, ``key=value`` filters (strings, or numbers for numeric
-  columns), ``column=NAME``, and optionally ``agg=``: ``max``, ``min``, ``count`` (rows
-  selected), or ``argmax:COL`` / ``argmin:COL`` (COL of the row with the largest / smallest
-  ``column``). Without ``agg`` the filters must select exactly one row.
+  columns), ``column=NAME``, and optionally ``agg=``: ``max``, ``min``, ``mean``, ``count``
+  (rows selected), ``count_notna`` (rows where ``column`` is set), or ``argmax:COL`` /
+  ``argmin:COL`` (COL of the row with the largest / smallest ``column``). Without ``agg`` the
+  filters must select exactly one row.
 
 Which command writes the run folder is said once per section by
 ``<!-- numbers from: babelscope demo -->``; the anchors after it (up to the next such line)
@@ -34,9 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-_SOURCE = re.compile(r"<!--\s*numbers from:\s*(.+?)\s*-->")
-_ANCHOR = re.compile(r"<!--\s*=\s*(\S+)\s+(.+?)\s*-->")
-_AGGS = {"max", "min", "count"}
+_SOURCE = re.compile(r"<!--\s*numbers from:\s*(.+?)\s*-->", re.S)
+_ANCHOR = re.compile(r"<!--\s*=\s*(\S+)\s+(.+?)\s*-->", re.S)
 #: How far back from the comment the printed value must occur (the rest of its sentence).
 LOOKBACK = 160
 
@@ -107,13 +107,10 @@ def _visible_before(text: str, start: int) -> str:
 
 
 def printed_in_context(anchor: Anchor) -> bool:
-    """Whether the number as printed is in the prose just before its comment (not as part of a
-    longer number: ``0.5`` does not match inside ``0.54``)."""
-    body = anchor.printed.rstrip("%")
-    pattern = rf"(?<![\d.]){re.escape(body)}(?![\d])" + (
-        "%" if anchor.printed.endswith("%") else ""
-    )
-    return re.search(pattern, anchor.context) is not None
+    """Whether the number as printed is the last number in the prose before its comment (the
+    comment sits right after its number, so it cannot drift to another one)."""
+    numbers = re.findall(r"\d+(?:\.\d+)?%?", anchor.context)
+    return bool(numbers) and numbers[-1] == anchor.printed
 
 
 def _select(frame: pd.DataFrame, anchor: Anchor) -> pd.DataFrame:
@@ -132,6 +129,13 @@ def _select(frame: pd.DataFrame, anchor: Anchor) -> pd.DataFrame:
     return rows
 
 
+_REDUCE: dict[str, Callable[[pd.Series], float]] = {
+    "max": lambda v: float(v.max()),
+    "min": lambda v: float(v.min()),
+    "mean": lambda v: float(v.mean()),
+}
+
+
 def table_value(frame: pd.DataFrame, anchor: Anchor) -> float:
     """The cell (or aggregate) an anchor names."""
     rows = _select(frame, anchor)
@@ -139,22 +143,24 @@ def table_value(frame: pd.DataFrame, anchor: Anchor) -> float:
         return float(len(rows))
     if anchor.column not in rows.columns:
         raise KeyError(f"{anchor}: {anchor.table} has no column {anchor.column!r}")
-    values = rows[anchor.column].astype(float)
+    if anchor.agg == "count_notna":
+        return float(rows[anchor.column].notna().sum())
     if rows.empty:
         raise LookupError(f"{anchor}: no row matches")
+    values = rows[anchor.column].astype(float)
     if anchor.agg is None:
         if len(rows) != 1:
             raise LookupError(f"{anchor}: {len(rows)} rows match, expected one (add filters)")
         return float(values.iloc[0])
-    if anchor.agg == "max":
-        return float(values.max())
-    if anchor.agg == "min":
-        return float(values.min())
+    if anchor.agg in _REDUCE:
+        return _REDUCE[anchor.agg](values)
     how, _, other = anchor.agg.partition(":")
-    if how in ("argmax", "argmin") and other:
-        index = values.idxmax() if how == "argmax" else values.idxmin()
-        return float(rows.loc[index, other])
-    raise ValueError(f"{anchor}: unknown agg {anchor.agg!r} (max, min, count, argmax:COL)")
+    if how not in ("argmax", "argmin") or not other:
+        raise ValueError(
+            f"{anchor}: unknown agg {anchor.agg!r} (max, min, mean, count, argmax:COL)"
+        )
+    index = values.idxmax() if how == "argmax" else values.idxmin()
+    return float(rows.loc[index, other])
 
 
 def as_printed(value: float, printed: str) -> str:

@@ -9,7 +9,12 @@ import pytest
 from readme_numbers import ROOT, as_printed, check_anchor, parse_anchors, table_value
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-TABLES = {"latent_summary.parquet", "latent_roles.parquet", "patching_summary.parquet"}
+TABLES = {
+    "latent.parquet",
+    "latent_summary.parquet",
+    "latent_roles.parquet",
+    "patching_summary.parquet",
+}
 
 
 def test_every_readme_anchor_is_well_formed_and_printed() -> None:
