@@ -18,9 +18,10 @@ DEFAULT_OUT = str(RUNS_ROOT / "report.html")
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
-        help="one HTML report from finished run folders (latent results, rankings, comparison)",
-        description="Combine finished run folders of `babelscope latent`, `demo` and `rank` "
-        "into one self-contained HTML report; two or more rankings are also compared.",
+        help="one HTML report from finished run folders (latent, demo, rank, patch, sib, steer)",
+        description="Combine finished run folders of `babelscope latent`, `demo`, `rank`, "
+        "`patch`, `sib` and `steer` into one self-contained HTML report; two or more rankings "
+        "are also compared.",
     )
     parser.add_argument("runs", nargs="+", metavar="RUN", help="run folders (their --out)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"HTML file to write ({DEFAULT_OUT})")
