@@ -220,10 +220,11 @@ def test_comma_lists_are_checked_element_wise(capsys: pytest.CaptureFixture[str]
         assert "argument --alpha" in capsys.readouterr().err
     args = build_parser().parse_args(["steer", "--alpha", "0.5,1,2"])
     assert args.alpha == (0.5, 1.0, 2.0)
-    args = build_parser().parse_args(["lens", "train", "--model", "m", "--data", "d"])
-    assert args.layers is None
-    parsed = build_parser().parse_args(["lens", "train", "--model", "m", "--data", "d", "--layers", "2,0"])  # fmt: skip
-    assert parsed.layers == (2, 0)
+    assert (
+        build_parser().parse_args(["lens", "train", "--model", "m", "--data", "d"]).layers is None
+    )
+    train = ["lens", "train", "--model", "m", "--data", "d"]
+    assert build_parser().parse_args([*train, "--layers", "2,0"]).layers == (2, 0)
 
 
 def test_parse_errors_are_one_line_and_the_sweep_still_reads_them(

@@ -78,7 +78,7 @@ def test_an_unfinished_run_resumes_or_starts_over(tmp_path: Path) -> None:
 def test_an_unfinished_run_of_another_kind_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "run"
     RunFolder(folder, kind="rank").write_json("table.json", {})
-    with pytest.raises(ConfigError, match="unfinished rank run.*--overwrite"):
+    with pytest.raises(ConfigError, match=r"unfinished rank run.*--overwrite"):
         prepare_run_folder(folder, "sib", resumable=True)
     assert (folder / "table.json").exists()
     prepare_run_folder(folder, "sib", resumable=True, overwrite=True)
