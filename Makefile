@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP) fonts
-	$(BIN)/babelscope demo
+	$(BIN)/babelscope demo --overwrite
 
 # CJK fonts so plots can draw Chinese/Japanese tokens; best effort (plots work without them).
 fonts:

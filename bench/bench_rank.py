@@ -181,7 +181,9 @@ def memory_and_resume(sentences: int, langs: str, parts: set[str]) -> None:
         if "resume" in parts:
             print(f"cost of resuming ({big} sentences/language, {langs}):")
             fresh, _, manifest = _run_cli(_rank_argv(root / "r", big, langs), driver)
-            again, _, manifest2 = _run_cli(_rank_argv(root / "r", big, langs), driver)
+            # a finished run is replaced only with --overwrite, which keeps its store
+            again_argv = [*_rank_argv(root / "r", big, langs), "--overwrite"]
+            again, _, manifest2 = _run_cli(again_argv, driver)
             store = manifest["store"]
             # kill half-way through a fresh run, then resume
             argv = _rank_argv(root / "k", big, langs)

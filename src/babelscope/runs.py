@@ -11,9 +11,11 @@ future ones)::
      ...kind-specific keys..., "files": [...], "environment": {...}, "seconds": 12.3,
      "finished": "2026-…", "status": "complete"}
 
-``status`` is the last key of the last file written. Commands default to
-``babelscope-runs/<kind>-<slug>`` (:func:`default_run_dir`); :func:`slug` is the one helper
-that turns model names and the like into file names and ids.
+``status`` is the last key of the last file written; a run in progress has a manifest with its
+``kind`` and ``status: "incomplete"``. Commands default to ``babelscope-runs/<kind>-<slug>``
+(:func:`default_run_dir`); :func:`slug` is the one helper that turns model names and the like
+into file names and ids. :func:`prepare_run_folder` is the one rule every command applies to a
+folder that already exists.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import math
 import platform
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -89,7 +92,9 @@ def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
 
 class RunFolder:
     """Writer for one run folder of ``kind``. Creating it marks any previous manifest as
-    incomplete (an older result is about to be overwritten piece by piece)."""
+    incomplete (an older result is about to be overwritten piece by piece), or, in a new
+    folder, writes an in-progress manifest (``kind``, ``status: "incomplete"``) so that a
+    killed run is still recognised as one (:func:`prepare_run_folder`)."""
 
     def __init__(self, path: str | Path, kind: str | None = None) -> None:
         self.path = Path(path).expanduser()
@@ -106,6 +111,9 @@ class RunFolder:
                 old = {}
             old["status"] = "incomplete"
             atomic_write_text(manifest, json.dumps(old, indent=2, ensure_ascii=False))
+        elif kind:
+            body = {"schema": SCHEMA, "kind": kind, "status": "incomplete"}
+            atomic_write_text(manifest, json.dumps(body, indent=2))
 
     def file(self, name: str) -> Path:
         target = (self.path / name).resolve()
@@ -283,3 +291,97 @@ def is_complete(path: str | Path) -> bool:
     except (OSError, ValueError):
         return False
     return bool(data.get("status") == "complete")
+
+
+# ---- a folder that already exists ------------------------------------------------------------
+#: What an unfinished run leaves before it writes any manifest (runs older than the in-progress
+#: manifest): the kinds it can belong to.
+TRACES: dict[str, tuple[str, ...]] = {
+    "store": ("rank", "steer"),
+    "cells": ("steer",),
+    "vectors": ("steer",),
+    "checkpoint.pt": ("tuned-lens",),
+}
+#: What replacing a run keeps: the activation store, whose shards are filed under a digest of
+#: the model, the data and the settings that made them, so a new run only ever reads states it
+#: would compute itself (an hour of forward passes on a ranking; a sweep's edited job reuses it).
+KEEP = ("store",)
+_ELSEWHERE = "pass --overwrite to replace it, or --out DIR to write elsewhere"
+
+
+def run_state(path: str | Path) -> tuple[str, tuple[str, ...]] | None:
+    """What the folder at ``path`` holds: ``("complete" | "incomplete", kinds)`` for a
+    babelscope run folder (``kinds`` its kind, the kinds its traces fit, or ``()`` when
+    unknown), ``None`` for anything else."""
+    folder = Path(path).expanduser()
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text("utf-8"))
+        except (OSError, ValueError):
+            return "incomplete", ()  # a manifest cut off mid-write: a run that died
+        if isinstance(data, dict) and ("status" in data or "kind" in data):
+            kind = data.get("kind") or data.get("command")
+            status = "complete" if data.get("status") == "complete" else "incomplete"
+            return status, (str(kind),) if kind else ()
+    for name, kinds in TRACES.items():
+        if (folder / name).exists():
+            return "incomplete", kinds
+    return None
+
+
+def prepare_run_folder(
+    path: str | Path, kind: str, *, resumable: bool, overwrite: bool = False
+) -> Path:
+    """Apply the one rule for an existing ``--out`` folder, before any model loads.
+
+    - missing, or empty (hidden files aside): used as it is;
+    - a COMPLETE run (any kind): refused (``ConfigError``, naming ``--overwrite`` and
+      ``--out``) unless ``overwrite``; then replaced: its manifest is removed first (so the
+      folder never looks complete mid-way), then everything but hidden files and :data:`KEEP`;
+    - an UNFINISHED run of this ``kind``: a ``resumable`` command resumes from what it holds,
+      any other command starts over (cleared as above); an unfinished run of another kind is
+      refused unless ``overwrite``;
+    - anything else that is not empty (not a babelscope run folder): refused, even with
+      ``overwrite`` (it is never deleted).
+    """
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder} exists and is not a folder", fix="pick another --out")
+    if not folder.is_dir() or not _visible(folder):
+        return folder
+    state = run_state(folder)
+    if state is None:
+        raise ConfigError(
+            f"{folder} is not empty and holds no babelscope run",
+            fix="pass --out DIR naming a new or empty folder",
+        )
+    status, kinds = state
+    named = " or ".join(kinds) if kinds else "babelscope"
+    if not overwrite:
+        if status == "complete":
+            raise ConfigError(f"{folder} holds a complete {named} run", fix=_ELSEWHERE)
+        if kinds and kind not in kinds:
+            raise ConfigError(f"{folder} holds an unfinished {named} run", fix=_ELSEWHERE)
+        if resumable:
+            return folder
+    clear_run_folder(folder)
+    return folder
+
+
+def _visible(folder: Path) -> list[Path]:
+    """Entries of ``folder`` other than hidden ones (a sweep's ``.sweep-job.json``, …)."""
+    return [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
+
+
+def clear_run_folder(folder: Path) -> None:
+    """Empty a run folder for a new run: the manifest first, then every entry except hidden
+    ones and :data:`KEEP`."""
+    (folder / MANIFEST).unlink(missing_ok=True)
+    for entry in _visible(folder):
+        if entry.name in KEEP:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()

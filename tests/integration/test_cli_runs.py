@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_rank_support import flores_dir, tiny_model_dir
 
@@ -35,3 +36,31 @@ def test_rank_json_summary(
     run = read_run(out)
     assert run.kind == "rank" and run.manifest["schema"] == 1
     assert run.manifest["argv"] is not None and "store/" in run.manifest["files"]
+
+
+def test_rank_rerun_is_refused_and_overwrite_replaces_it(
+    tiny_model_dir: Path, flores_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "rank"
+    argv = ["rank", "--model", str(tiny_model_dir), "--data", f"flores200:{flores_dir}"]
+    argv += ["--sentences", "24", "--shard-size", "8", "--no-progress", "--no-report"]
+    argv += ["--out", str(out)]
+    assert main(argv) == 0
+    first = json.loads((out / "manifest.json").read_text())
+    table = RankResult.load(out).summary
+    (out / "stale.json").write_text("{}")  # a file the next run would not write
+    before = {path: path.stat().st_mtime_ns for path in out.rglob("*")}
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("babelscope: error:") and "\n" not in err
+    assert "holds a complete rank run" in err and "--overwrite" in err and "--out DIR" in err
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == before
+
+    assert main([*argv, "--overwrite"]) == 0
+    second = json.loads((out / "manifest.json").read_text())
+    assert second["status"] == "complete" and not (out / "stale.json").exists()
+    assert "stale.json" not in second["files"]
+    assert second["timings"]["computed_shards"] == 0  # the kept store: same states, not rerun
+    assert first["timings"]["computed_shards"] > 0
+    pd.testing.assert_frame_equal(RankResult.load(out).summary, table)

@@ -12,6 +12,7 @@ from test_rank_support import flores_dir, tiny_model_dir
 
 from babelscope.cli.main import main
 from babelscope.report.combined import combined_report, read_run
+from babelscope.runs import RunFolder
 
 pytestmark = pytest.mark.integration
 __all__ = ["flores_dir", "tiny_model_dir"]
@@ -50,7 +51,10 @@ def test_steer_run_folder_report_resume_and_apply(
     assert "Steering into fra_Latn" in html
 
     before = {p: p.stat().st_mtime_ns for p in (out / "cells").rglob("*.parquet")}
-    assert main(_argv(tiny_model_dir, flores_dir, out)) == 0  # a rerun reuses every cell
+    assert main(_argv(tiny_model_dir, flores_dir, out)) == 2  # a complete run is never replaced
+    assert "--overwrite" in capsys.readouterr().err
+    RunFolder(out, kind="steer")  # as a rerun that died: the manifest says incomplete
+    assert main(_argv(tiny_model_dir, flores_dir, out)) == 0  # resuming reuses every cell
     assert {p: p.stat().st_mtime_ns for p in (out / "cells").rglob("*.parquet")} == before
     pd.testing.assert_frame_equal(pd.read_parquet(out / "steer_generations.parquet"), rows)
     capsys.readouterr()

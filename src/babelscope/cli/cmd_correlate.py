@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from babelscope.cli.options import add_run_options
+from babelscope.cli.options import SEED, add_run_options, int_range
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,8 +40,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="token_premium",  # analyses.sib.correlate.DEFAULT_CONTROL (not imported: startup)
         help="text-side column partialled out of each Spearman ('none' to skip; token_premium)",
     )
-    parser.add_argument("--bootstrap", type=int, default=1000, help="replicates (1000)")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (0)")
+    parser.add_argument(
+        "--bootstrap", type=int_range(1), default=1000, help="bootstrap replicates (1000)"
+    )
+    parser.add_argument("--seed", type=SEED, default=0, help="bootstrap seed (0)")
     parser.add_argument("--no-report", action="store_true", help="skip plots and report.html")
     parser.set_defaults(handler=run)
 
@@ -77,19 +79,21 @@ def pair_runs(paths: list[str]) -> dict[str, tuple[Path, Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from babelscope.cli.options import claim_out
     from babelscope.errors import ConfigError
 
     start = time.time()
-    if args.bootstrap < 1:
-        raise ConfigError(f"--bootstrap {args.bootstrap}", fix="use 1 or more (1000)")
     control = None if args.control.lower() == "none" else args.control
     pairs = pair_runs(args.runs)
+    from babelscope.runs import default_run_dir
+
+    where = claim_out(args, args.out or default_run_dir("correlate"), "correlate", resumable=False)
     import pandas as pd
 
     from babelscope.analyses.ranking.result import RankResult
     from babelscope.analyses.sib.correlate import correlate, joined_frame, metric_columns
     from babelscope.analyses.sib.result import SibResult
-    from babelscope.runs import RunFolder, default_run_dir
+    from babelscope.runs import RunFolder
 
     tables, joined = [], {}
     for model, (rank_dir, sib_dir) in pairs.items():
@@ -114,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         )
         joined[model] = joined_frame(ranked.summary, scored.summary)
     table = pd.concat(tables, ignore_index=True)
-    out = RunFolder(args.out or default_run_dir("correlate"), kind="correlate")
+    out = RunFolder(where, kind="correlate")
     out.write_table("correlations.parquet", table)
     for model, frame in joined.items():
         from babelscope.runs import slug

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from babelscope.cli.options import add_run_options, add_runtime_options, add_words_options
+from babelscope.cli.options import (
+    COUNT,
+    add_run_options,
+    add_runtime_options,
+    add_words_options,
+)
 
 # Non-English and low-resource pairs (Wendler et al.'s translation, repetition and cloze).
 DEMO_PAIRS = [
@@ -43,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_run_options(parser, default="babelscope-runs/demo")
     parser.add_argument(
         "--max-prompts",
-        type=int,
+        type=COUNT,
         default=DEMO_MAX_PROMPTS,
         help=f"per pair and model (default {DEMO_MAX_PROMPTS}; keeps the demo under 10 minutes)",
     )
@@ -53,10 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from babelscope.cli.cmd_latent import execute
-    from babelscope.errors import ConfigError
 
-    if args.max_prompts is not None and args.max_prompts < 1:
-        raise ConfigError("--max-prompts must be ≥ 1", fix="e.g. --max-prompts 20")
     full = argparse.Namespace(
         model=DEMO_MODELS,
         dtype=args.dtype,
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         seed=0,
         max_prompts=args.max_prompts,
         json=args.json,
+        overwrite=args.overwrite,
     )
     from babelscope.cli.cmd_latent import parse_pairs
     from babelscope.runs import default_run_dir

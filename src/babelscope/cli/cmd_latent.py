@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 from babelscope.cli.options import (
+    COUNT,
+    SEED,
     add_lenses_option,
     add_model_options,
     add_run_options,
@@ -45,15 +47,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--min-prefix-chars",
-        type=int,
+        type=COUNT,
         default=None,
         metavar="N",
         help="minimum prefix length in characters for every script (default: 2, and 1 for Han "
         "and Hangul syllables); 1 measures tokenizers that write Cyrillic one letter a token",
     )
-    parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-prompts", type=int, default=None, help="per pair (default all)")
+    parser.add_argument("--shots", type=COUNT, default=4, help="examples per prompt (default 4)")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of the prompt draw")
+    parser.add_argument("--max-prompts", type=COUNT, default=None, help="per pair (default all)")
     parser.add_argument("--generate", metavar="PROMPT", help="also show the generation view")
     add_run_options(parser, default="babelscope-runs/latent-<models>")
     parser.set_defaults(handler=run)
@@ -91,10 +93,6 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.model:
         raise ConfigError("no model given", fix="pass --model gemma-3-270m (repeatable)")
-    if args.min_prefix_chars is not None and args.min_prefix_chars < 1:
-        raise ConfigError("--min-prefix-chars must be ≥ 1", fix="e.g. --min-prefix-chars 1")
-    if args.shots < 1 or (args.max_prompts is not None and args.max_prompts < 1):
-        raise ConfigError("--shots and --max-prompts must be ≥ 1", fix="e.g. --shots 4")
     pairs = parse_pairs(args)
     latent = [code for code in args.latent.split(",") if code.strip()]
     out = args.out or str(default_out(args.model))
@@ -117,7 +115,7 @@ def execute(
     folder and report."""
     from babelscope.analyses.latent import latent_language
     from babelscope.analyses.latent.generation import generation_view
-    from babelscope.cli.options import finished, wrote
+    from babelscope.cli.options import claim_out, finished, wrote
     from babelscope.data.word_sets import combine_words
     from babelscope.languages.registry import resolve_language
     from babelscope.models.loader import load_model
@@ -129,6 +127,7 @@ def execute(
     from babelscope.cli.options import lens_picker
 
     pick_lens = lens_picker(list(getattr(args, "lens", []) or []))
+    claim_out(args, out, kind, resumable=False)
     start = time.perf_counter()
     handles = []
     views = []

@@ -7,6 +7,7 @@ import argparse
 import json
 
 from babelscope.cli.options import (
+    COUNT,
     add_lens_option,
     add_model_options,
     lens_from_args,
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--prompt", help="the prompt text")
     add_lens_option(parser)
     parser.add_argument("--layers", default="all", help="e.g. all, 0,4,8-12, -1 (default all)")
-    parser.add_argument("--top-k", type=int, default=5, metavar="K", help="tokens per layer")
+    parser.add_argument("--top-k", type=COUNT, default=5, metavar="K", help="tokens per layer")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
     from babelscope.cli import cmd_lens_tuned
@@ -41,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no model given", fix="pass --model gemma-3-270m (or another model)")
     if not args.prompt or not args.prompt.strip():
         raise ConfigError("the prompt is empty", fix="pass --prompt 'some text'")
-    if args.top_k < 1:
-        raise ConfigError(f"--top-k must be ≥ 1, got {args.top_k}", fix="pass --top-k 5")
     from babelscope.capture.sites import resolve_layers
     from babelscope.lens.logit_lens import top_tokens
     from babelscope.models.handle import ModelHandle

@@ -13,7 +13,18 @@ import json
 import sys
 from pathlib import Path
 
-from babelscope.cli.options import add_model_options, load_from_args
+from babelscope.cli.options import (
+    COUNT,
+    SEED,
+    add_model_options,
+    add_run_options,
+    float_range,
+    int_list,
+    load_from_args,
+)
+
+#: Training positions by default: every lens measured so far was trained on 100k.
+DEFAULT_TOKENS = 100_000
 
 
 def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,26 +35,34 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "frozen, on sentences drawn round-robin from --languages. Rerun with the same --out to "
         "continue after an interruption.",
     )
-    _common(train)
-    train.add_argument("--tokens", type=int, default=60_000, help="training positions (60000)")
+    _common(train, out="babelscope-runs/lens-<model>")
+    train.add_argument(
+        "--tokens", type=COUNT, default=DEFAULT_TOKENS, help="training positions in all"
+    )
     train.add_argument(
         "--loss",
         choices=("coarse", "full"),
         default=None,
         help="coarse: top-k + sampled-rest KL (default on CPU); full: exact KL (default on GPU)",
     )
-    train.add_argument("--batch-sentences", type=int, default=16, help="sentences per step")
-    train.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (1e-3)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--batch-sentences", type=COUNT, default=16, help="sentences per step")
+    train.add_argument(
+        "--lr",
+        type=float_range(0.0, 1.0, open_lo=True),
+        default=1e-3,
+        help="Adam learning rate, in (0, 1] (0.001)",
+    )
+    train.add_argument("--seed", type=SEED, default=0, help="seed of the text order and sampling")
     train.add_argument(
         "--checkpoint-every",
-        type=int,
+        type=COUNT,
         default=10,
         metavar="STEPS",
         help="write a resumable checkpoint every STEPS steps (10); a kill loses at most that",
     )
     train.add_argument(
         "--layers",
+        type=int_list(0),
         default=None,
         metavar="L,L",
         help="train only these translators, e.g. 17 (default: all); with --init-from this "
@@ -63,25 +82,24 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="compare the logit lens and a tuned lens on held-out sentences",
         description="KL(final ‖ lens) and top-1 agreement per layer and language.",
     )
-    _common(evaluate)
+    _common(evaluate, out="babelscope-runs/lens-eval-<model>")
     evaluate.add_argument("--lens", required=True, metavar="DIR", help="a `lens train` folder")
     evaluate.add_argument(
-        "--positions", type=int, default=24, help="scored positions per language (24)"
+        "--positions", type=COUNT, default=24, help="scored positions per language (24)"
     )
     evaluate.add_argument(
-        "--sentences", type=int, default=8, help="held-out sentences run per language (8)"
+        "--sentences", type=COUNT, default=8, help="held-out sentences run per language (8)"
     )
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bar")
     evaluate.set_defaults(handler=run_eval)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, out: str) -> None:
     add_model_options(parser)
     parser.add_argument("--data", required=True, help="flores200:PATH (folder or tarball)")
     parser.add_argument("--split", default="dev", help="FLORES split (default dev)")
     parser.add_argument("--languages", default="all", help="all (default) or codes: fra_Latn,…")
-    parser.add_argument("--out", default=None, help="output folder")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    add_run_options(parser, default=out)
 
 
 def _open_texts(args: argparse.Namespace) -> tuple[object, list[str], dict[str, list[str]]]:
@@ -97,46 +115,37 @@ def _open_texts(args: argparse.Namespace) -> tuple[object, list[str], dict[str, 
     return dataset, languages, dataset.parallel(languages, args.split)
 
 
-def _layers(text: str | None) -> tuple[int, ...] | None:
-    from babelscope.errors import ConfigError
-
-    if text is None:
-        return None
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise ConfigError(
-            f"cannot read --layers {text!r}", fix="write e.g. --layers 16,17"
-        ) from None
-
-
 def run_train(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
-    if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0 or args.checkpoint_every < 1:
-        raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 60000")
     if args.init_from and not (Path(args.init_from).expanduser() / "manifest.json").is_file():
         raise ConfigError(
             f"--init-from {args.init_from} is not a finished lens folder",
             fix="pass the --out folder of a completed `babelscope lens train`",
         )
     dataset, languages, texts = _open_texts(args)
-    from babelscope.cli.options import model_label
+    from babelscope.cli.options import claim_out, model_label
     from babelscope.data.flores import FloresDataset
     from babelscope.lens.train import LensTrainSettings, LossKind, train_tuned_lens
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import default_run_dir
 
     assert isinstance(dataset, FloresDataset)
+    out = args.out or str(default_run_dir("lens", model_label(args.model)))
+    if args.init_from and _same(args.init_from, out):
+        raise ConfigError(
+            f"--init-from {args.init_from} is the --out folder",
+            fix="write the refined lens to another --out DIR",
+        )
+    claim_out(args, out, "tuned-lens", resumable=True)
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     loss: LossKind = args.loss or ("full" if handle.device.type == "cuda" else "coarse")
     settings = LensTrainSettings(
         tokens=args.tokens, batch_sentences=args.batch_sentences, lr=args.lr, loss=loss,
-        seed=args.seed, checkpoint_every=args.checkpoint_every, layers=_layers(args.layers),
+        seed=args.seed, checkpoint_every=args.checkpoint_every, layers=args.layers,
         init_from=str(Path(args.init_from).expanduser().resolve()) if args.init_from else None,
     )  # fmt: skip
-    out = args.out or str(default_run_dir("lens", model_label(args.model)))
     provenance = {
         "data": args.data,
         "split": args.split,
@@ -167,15 +176,11 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from babelscope.errors import ConfigError
-
-    if args.positions < 1 or args.sentences < 1:
-        raise ConfigError("--positions and --sentences must be ≥ 1", fix="use 24 and 8")
     from babelscope.lens.tuned import TunedLens, read_manifest
 
     manifest = read_manifest(Path(args.lens).expanduser())
     _dataset, languages, texts = _open_texts(args)
-    from babelscope.cli.options import model_label
+    from babelscope.cli.options import claim_out, model_label
     from babelscope.lens.evaluate import compare_to_logit, evaluate_lenses
     from babelscope.lens.logit_lens import LogitLens
     from babelscope.lens.training_data import HeldOut
@@ -185,15 +190,19 @@ def run_eval(args: argparse.Namespace) -> int:
     held = HeldOut(int(manifest.get("settings", {}).get("holdout_every", 5)))
     if manifest.get("split", args.split) != args.split:
         held = HeldOut(1)  # another split was never trained on: every sentence is held out
+    where = args.out or default_run_dir("lens-eval", model_label(args.model))
+    if _same(args.lens, where):
+        from babelscope.errors import ConfigError
+
+        raise ConfigError(f"--out {where} is the --lens folder", fix="pass another --out DIR")
+    where = claim_out(args, where, "lens-eval", resumable=False)
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     tuned = TunedLens.load(args.lens, handle)
     logit = LogitLens(handle)
     n = min(len(rows) for rows in texts.values())
     eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
-    out = RunFolder(
-        args.out or default_run_dir("lens-eval", model_label(args.model)), kind="lens-eval"
-    )
+    out = RunFolder(where, kind="lens-eval")
     frame = evaluate_lenses(
         handle, eval_texts, {"logit": logit, "tuned": tuned},
         positions_per_language=args.positions, sentences_per_language=args.sentences,
@@ -238,6 +247,10 @@ def run_eval(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _same(one: str | Path, two: str | Path) -> bool:
+    return Path(one).expanduser().resolve() == Path(two).expanduser().resolve()
 
 
 def _png(figure: object) -> bytes:

@@ -6,7 +6,13 @@ import argparse
 import sys
 import time
 
-from babelscope.cli.options import add_model_options, add_run_options, add_words_options
+from babelscope.cli.options import (
+    COUNT,
+    SEED,
+    add_model_options,
+    add_run_options,
+    add_words_options,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,12 +43,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--layers", default="all", help="patched layers: all, 0,4,8-12, -1 (all)")
     parser.add_argument(
-        "--prompts", type=int, default=20, metavar="N", help="prompt pairs per setup (20)"
+        "--prompts", type=COUNT, default=20, metavar="N", help="prompt pairs per setup (20)"
     )
     add_words_options(parser)
-    parser.add_argument("--shots", type=int, default=4, help="examples per prompt (default 4)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch-size", type=int, default=16, help="prompts per forward (16)")
+    parser.add_argument("--shots", type=COUNT, default=4, help="examples per prompt (default 4)")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of the prompt draw")
+    parser.add_argument("--batch-size", type=COUNT, default=16, help="prompts per forward (16)")
     add_run_options(parser, default="babelscope-runs/patch-<models>")
     parser.set_defaults(handler=run)
 
@@ -71,13 +77,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.model:
         raise ConfigError("no model given", fix="pass --model smollm2-135m (repeatable)")
-    if args.prompts < 1 or args.shots < 1 or args.batch_size < 1:
-        raise ConfigError(
-            "--prompts, --shots and --batch-size must be ≥ 1", fix="e.g. --prompts 20"
-        )
     setups = parse_setups(args)
     from babelscope.analyses.patching import patching_experiment
-    from babelscope.cli.options import finished, model_label, wrote
+    from babelscope.cli.options import claim_out, finished, model_label, wrote
     from babelscope.data.word_sets import combine_words
     from babelscope.models.loader import load_model
     from babelscope.report.sections.patching import write_patching_run
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     lexicon = combine_words(args.words, args.lexicon)
     models = "-".join(model_label(spec) for spec in args.model)
     out = args.out or str(default_run_dir("patch", models))
+    claim_out(args, out, "patching", resumable=False)
     start = time.perf_counter()
     handles = [
         load_model(

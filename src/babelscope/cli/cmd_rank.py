@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babelscope.cli.options import add_model_options, add_run_options, load_from_args
+from babelscope.cli.options import (
+    COUNT,
+    add_model_options,
+    add_run_options,
+    auto_or_int,
+    int_range,
+    load_from_args,
+)
+
+#: Fewer sentences than this leave nothing to split into the metrics' halves and folds.
+MIN_SENTENCES = 4
 
 if TYPE_CHECKING:
     from babelscope.analyses.ranking.settings import RankSettings
@@ -34,7 +44,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--languages", default="all", help="all (default) or codes: fra_Latn,deu_Latn or fr,de"
     )
     parser.add_argument(
-        "--sentences", type=int, default=100, metavar="N", help="sentences per language (100)"
+        "--sentences",
+        type=int_range(MIN_SENTENCES),
+        default=100,
+        metavar="N",
+        help="sentences per language (100; 50 or more for stable scores)",
     )
     parser.add_argument("--pivot", default="eng_Latn", help="reference language (eng_Latn)")
     add_run_options(parser, default="babelscope-runs/rank-<model>")
@@ -46,24 +60,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--batch-size",
-        type=int,
+        type=COUNT,
         default=None,
         help="sentences per batch (16 on a CPU; on CUDA it grows with the token budget)",
     )
     parser.add_argument(
         "--max-batch-tokens",
+        type=auto_or_int(1),
         default="auto",
         metavar="N",
         help="padded tokens per batch: auto (4096 on a CPU; on CUDA sized to free memory) or N",
     )
     parser.add_argument(
         "--head-chunk",
+        type=auto_or_int(1),
         default="auto",
         metavar="N",
         help="positions the LM head decodes at once: auto (128 on a CPU; on CUDA sized to free "
         "memory and the vocabulary) or N",
     )
-    parser.add_argument("--shard-size", type=int, default=64, help="sentences per store shard (64)")
+    parser.add_argument(
+        "--shard-size", type=COUNT, default=64, help="sentences per store shard (64)"
+    )
     parser.add_argument(
         "--no-text-metrics",
         action="store_true",
@@ -89,7 +107,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--bootstrap",
-        type=int,
+        type=int_range(0),
         default=200,
         metavar="B",
         help="bootstrap replicates over sentences for the 95%% intervals (200; 0 = none)",
@@ -244,10 +262,12 @@ def run(args: argparse.Namespace) -> int:
 
         levels = read_resource_levels(args.resource_levels)
     preload(report=not args.no_report)
+    from babelscope.cli.options import claim_out
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder
 
-    out = RunFolder(args.out or default_out(args.model), kind="rank")
+    folder = claim_out(args, args.out or default_out(args.model), "rank", resumable=True)
+    out = RunFolder(folder, kind="rank")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     settings = settings_for(args, settings, handle)

@@ -13,7 +13,15 @@ import sys
 import time
 from pathlib import Path
 
-from babelscope.cli.options import add_model_options, add_run_options, load_from_args
+from babelscope.cli.options import (
+    COUNT,
+    LAYER,
+    SEED,
+    add_model_options,
+    add_run_options,
+    int_range,
+    load_from_args,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,11 +48,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--layers", default="all", help="layers: all, 0,4,8-12, …")
     parser.add_argument(
-        "--layer", type=int, default=None, help="headline layer (default: best pivot train CV)"
+        "--layer", type=LAYER, default=None, help="headline layer (default: best pivot train CV)"
     )
     parser.add_argument(
         "--train-per-label",
-        type=int,
+        type=COUNT,
         default=None,
         metavar="N",
         help="training sentences kept per label and language (stratified, seeded; default all "
@@ -52,21 +60,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--prompted-sentences",
-        type=int,
+        type=int_range(0),
         default=None,
         metavar="N",
         help="evaluation sentences scored by prompting per language (default all; 0 = skip)",
     )
     parser.add_argument(
         "--eval-sentences",
-        type=int,
+        type=COUNT,
         default=None,
         metavar="N",
         help="only the first N evaluation sentences per language (default all; smoke runs)",
     )
-    parser.add_argument("--shots", type=int, default=7, help="examples in the prompt (7)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of draws and caps (0)")
-    parser.add_argument("--batch-size", type=int, default=16, help="sentences per batch (16)")
+    parser.add_argument(
+        "--shots", type=int_range(0), default=7, help="examples in the prompt (7; 0 = zero-shot)"
+    )
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of draws and caps (0)")
+    parser.add_argument("--batch-size", type=COUNT, default=16, help="sentences per batch (16)")
     parser.add_argument("--store", default=None, metavar="DIR", help="activation store folder")
     parser.add_argument(
         "--resource-levels", default=None, metavar="FILE", help="CSV/TSV language,level"
@@ -111,12 +121,13 @@ def run(args: argparse.Namespace) -> int:
         levels = read_resource_levels(args.resource_levels)
     _preload(report=not args.no_report)
     from babelscope.capture.sites import resolve_layers
-    from babelscope.cli.options import model_label
+    from babelscope.cli.options import claim_out, model_label
     from babelscope.models.handle import ModelHandle
     from babelscope.paths import cache_subdir
     from babelscope.runs import RunFolder, default_run_dir
 
-    out = RunFolder(args.out or default_run_dir("sib", model_label(args.model)), kind="sib")
+    where = args.out or default_run_dir("sib", model_label(args.model))
+    out = RunFolder(claim_out(args, where, "sib", resumable=True), kind="sib")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     if args.layers != "all":

@@ -16,7 +16,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from babelscope.cli.options import add_model_options, add_run_options, load_from_args
+from babelscope.cli.options import (
+    ALPHA_MAX,
+    COUNT,
+    LAYER,
+    SEED,
+    add_model_options,
+    add_run_options,
+    float_list,
+    float_range,
+    int_range,
+    load_from_args,
+)
 
 #: Where the default layers sit, as fractions of the depth (language structure is strongest in
 #: the later layers, CLaS-Bench; the last block is left out, it is about to be unembedded).
@@ -49,14 +60,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="layers to fit and sweep: auto (50, 70, 85%% of the depth) or 6,9,12 …",
     )
     parser.add_argument(
-        "--alpha", default=None, help="α grid for every method, e.g. 1,2,4 (default per method)"
+        "--alpha",
+        type=float_list(0.0, ALPHA_MAX),
+        default=None,
+        help=f"α grid for every method, e.g. 1,2,4, each in 0..{ALPHA_MAX:g} (0 = no steering; "
+        "default per method: 0.5,1,2)",
     )
     parser.add_argument(
-        "--prompts", type=int, default=12, metavar="N", help="prompts per half (12)"
+        "--prompts", type=int_range(2), default=12, metavar="N", help="prompts per half (12)"
     )
     parser.add_argument(
         "--fit-sentences",
-        type=int,
+        type=int_range(4),
         default=200,
         metavar="N",
         help="sentences per language to fit on",
@@ -66,15 +81,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="",
         help="extra languages the vectors are fitted against (the targets and English always)",
     )
-    parser.add_argument("--max-new-tokens", type=int, default=48, help="generated tokens (48)")
+    parser.add_argument("--max-new-tokens", type=COUNT, default=48, help="generated tokens (48)")
     parser.add_argument(
         "--positions", choices=("all", "generated"), default="all", help="steered tokens (all)"
     )
     parser.add_argument(
-        "--batch-size", type=int, default=20, help="prompts per batch (20: one half at once)"
+        "--batch-size", type=COUNT, default=20, help="prompts per batch (20: one half at once)"
     )
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (1000)")
-    parser.add_argument("--seed", type=int, default=0, help="prompt split seed (0)")
+    parser.add_argument("--bootstrap", type=COUNT, default=1000, help="bootstrap replicates (1000)")
+    parser.add_argument("--seed", type=SEED, default=0, help="prompt split seed (0)")
     add_run_options(parser, default="babelscope-runs/steer-<model>")
     parser.add_argument("--no-report", action="store_true", help="skip plots and report.html")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -88,9 +103,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     apply.add_argument("--vector", required=True, metavar="DIR", help="a saved steerer folder")
     apply.add_argument("--prompt", required=True, help="the prompt text")
-    apply.add_argument("--alpha", type=float, default=1.0, help="strength (1.0)")
-    apply.add_argument("--layer", type=int, default=None, help="layer (default: the method's)")
-    apply.add_argument("--max-new-tokens", type=int, default=48, help="generated tokens (48)")
+    apply.add_argument(
+        "--alpha",
+        type=float_range(0.0, ALPHA_MAX),
+        default=1.0,
+        help=f"strength, 0..{ALPHA_MAX:g} (1.0; 0 = no steering)",
+    )
+    apply.add_argument("--layer", type=LAYER, default=None, help="layer (default: the method's)")
+    apply.add_argument("--max-new-tokens", type=COUNT, default=48, help="generated tokens (48)")
     apply.add_argument(
         "--positions", choices=("all", "generated"), default="all", help="steered tokens (all)"
     )
@@ -102,18 +122,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _steering() -> Any:
     """The steering methods' module (method_for, save_steerer, load_steerer)."""
     return importlib.import_module("babelscope.analyses.steering")
-
-
-def _floats(text: str, what: str) -> tuple[float, ...]:
-    from babelscope.errors import ConfigError
-
-    try:
-        values = tuple(float(part) for part in text.split(",") if part.strip())
-    except ValueError as exc:
-        raise ConfigError(f"cannot read {what} {text!r}", fix=f"use numbers: {what} 1,2,4") from exc
-    if not values:
-        raise ConfigError(f"{what} is empty", fix=f"use numbers: {what} 1,2,4")
-    return values
 
 
 def default_layers(n_layers: int) -> list[int]:
@@ -133,10 +141,6 @@ def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[st
             raise ConfigError(
                 f"steer needs --{flag}", fix=f"pass --{flag} (see babelscope steer -h)"
             )
-    for flag, low in (("prompts", 2), ("fit_sentences", 4), ("max_new_tokens", 1)):
-        if getattr(args, flag) < low:
-            name = flag.replace("_", "-")
-            raise ConfigError(f"--{name} {getattr(args, flag)} is too small", fix=f"use ≥ {low}")
     dataset = parse_data_spec(args.data)
     if not isinstance(dataset, FloresDataset):
         raise DataError(f"--data {args.data} is not FLORES", fix="pass flores200:PATH")
@@ -149,8 +153,6 @@ def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[st
     methods = [m.strip() for m in args.method.split(",") if m.strip()]
     for name in methods:
         _steering().method_for(name)  # unknown names fail here, before the model loads
-    if args.alpha is not None:
-        _floats(args.alpha, "--alpha")
     return dataset, targets, extra, methods
 
 
@@ -170,9 +172,10 @@ def run(args: argparse.Namespace) -> int:
         importlib.import_module("babelscope.plotting.steering")
     english = dataset.sentences("eng_Latn", args.split)
     split = split_prompts(english, args.prompts, seed=args.seed)
-    from babelscope.cli.options import model_label
+    from babelscope.cli.options import claim_out, model_label
 
-    out = RunFolder(args.out or default_run_dir("steer", model_label(args.model)), kind="steer")
+    where = args.out or default_run_dir("steer", model_label(args.model))
+    out = RunFolder(claim_out(args, where, "steer", resumable=True), kind="steer")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     layers = (
@@ -193,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     settings = SweepSettings(
-        alphas=None if args.alpha is None else _floats(args.alpha, "--alpha"),
+        alphas=args.alpha,
         positions=args.positions,
         generation=GenerationSettings(
             max_new_tokens=args.max_new_tokens, batch_size=args.batch_size

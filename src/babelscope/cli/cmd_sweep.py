@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babelscope.cli.options import add_passed_on_runtime_options
+from babelscope.cli.options import COUNT, add_passed_on_runtime_options
 
 if TYPE_CHECKING:
     from babelscope.distributed.command_line import CommandLine
@@ -54,11 +54,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="Ray cluster to join (default: $RAY_ADDRESS, else a local cluster)",
     )
     parser.add_argument(
-        "--num-cpus", type=int, default=None, help="CPUs of the local Ray cluster (default: all)"
+        "--num-cpus", type=COUNT, default=None, help="CPUs of the local Ray cluster (default: all)"
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=COUNT,
         default=None,
         help="Ray actors per ranking (default: GPUs on CUDA, else the cluster's CPUs)",
     )
@@ -98,7 +98,6 @@ def run(args: argparse.Namespace) -> int:
     from babelscope.distributed.local import run_local
     from babelscope.distributed.plan import read_sweep
     from babelscope.distributed.summary import write_summary
-    from babelscope.errors import ConfigError
 
     sweep = read_sweep(
         args.file,
@@ -108,8 +107,6 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
     )
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError("--workers must be ≥ 1", fix="e.g. --workers 2")
 
     def say(message: str) -> None:
         print(f"babelscope: sweep: {message}", file=sys.stderr, flush=True)

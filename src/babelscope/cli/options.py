@@ -1,15 +1,16 @@
-"""Argument groups shared by several commands, and how a command that finishes a run reports
-it: ``babelscope: wrote …`` on stderr, then either the human summary or (``--json``) one JSON
-object on stdout."""
+"""Argument groups shared by several commands, the checked number types every numeric option
+uses, and how a command that finishes a run reports it: ``babelscope: wrote …`` on stderr, then
+either the human summary or (``--json``) one JSON object on stdout."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -84,16 +85,32 @@ def add_words_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, default: str) -> None:
-    """``--out`` (default under ``babelscope-runs/``) and ``--json``, for commands that
-    finish a run folder."""
+    """``--out`` (default under ``babelscope-runs/``), ``--overwrite`` and ``--json``, for
+    commands that finish a run folder (:func:`claim_out` applies the folder rule)."""
     parser.add_argument(
         "--out", default=None, metavar="DIR", help=f"run folder (default {default})"
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a complete run already in the folder (refused without it; an unfinished "
+        "run of a resumable command resumes)",
     )
     parser.add_argument(
         "--json",
         action="store_true",
         help="print a machine-readable summary of the finished run (folder, kind, key numbers) "
         "on stdout",
+    )
+
+
+def claim_out(args: argparse.Namespace, out: str | Path, kind: str, *, resumable: bool) -> Path:
+    """The run folder ``out`` made ready for this command, before any model loads: see
+    :func:`babelscope.runs.prepare_run_folder` (``--overwrite`` from ``args``)."""
+    from babelscope.runs import prepare_run_folder
+
+    return prepare_run_folder(
+        out, kind, resumable=resumable, overwrite=bool(getattr(args, "overwrite", False))
     )
 
 
@@ -202,3 +219,102 @@ def lens_picker(specs: list[str]) -> Callable[[ModelHandle], TunedLens | None] |
         )
 
     return pick
+
+
+# ---- checked numbers -------------------------------------------------------------------------
+# Every numeric option's ``type=``: argparse then rejects nan, inf and out-of-range values at
+# parse time, in one line, before anything runs (a NaN α once ran a whole steering sweep and
+# wrote a complete-looking folder). ``numeric`` marks them for the test that finds every
+# numeric option by introspection.
+
+
+def _bounds(lo: float | None, hi: float | None, *, open_lo: bool = False) -> str:
+    low = "" if lo is None else (f"> {lo:g}" if open_lo else f"≥ {lo:g}")
+    high = "" if hi is None else f"≤ {hi:g}"
+    return " and ".join(part for part in (low, high) if part) or "finite"
+
+
+def _int_in(text: str, lo: int | None, hi: int | None) -> int:
+    value = int(str(text).strip())  # a ValueError: argparse's "invalid int value: 'x'"
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise argparse.ArgumentTypeError(f"must be {_bounds(lo, hi)}, got {value}")
+    return value
+
+
+def _float_in(text: str, lo: float | None, hi: float | None, open_lo: bool) -> float:
+    value = float(str(text).strip())  # a ValueError: argparse's "invalid float value: 'x'"
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    if (lo is not None and (value <= lo if open_lo else value < lo)) or (
+        hi is not None and value > hi
+    ):
+        raise argparse.ArgumentTypeError(f"must be {_bounds(lo, hi, open_lo=open_lo)}, got {text}")
+    return value
+
+
+def _numeric(func: Any, name: str, description: str) -> Any:
+    func.__name__ = name  # argparse names the type in its own messages
+    func.numeric = True
+    func.description = description
+    return func
+
+
+def int_range(lo: int | None = 1, hi: int | None = None) -> Any:
+    """An integer type with ``lo ≤ value ≤ hi`` (counts: the default ``lo=1``)."""
+    return _numeric(lambda text: _int_in(text, lo, hi), "int", f"integer {_bounds(lo, hi)}")
+
+
+def float_range(lo: float | None, hi: float | None = None, *, open_lo: bool = False) -> Any:
+    """A finite float type with ``lo ≤ value ≤ hi`` (``lo < value`` with ``open_lo``)."""
+    return _numeric(
+        lambda text: _float_in(text, lo, hi, open_lo),
+        "float",
+        f"finite number {_bounds(lo, hi, open_lo=open_lo)}",
+    )
+
+
+def float_list(lo: float | None, hi: float | None = None) -> Any:
+    """Comma-separated finite floats, each in ``[lo, hi]``: a tuple (one or more)."""
+
+    def parse(text: str) -> tuple[float, ...]:
+        parts = [part for part in str(text).split(",") if part.strip()]
+        if not parts:
+            raise argparse.ArgumentTypeError("is empty (use numbers, e.g. 1,2,4)")
+        return tuple(_float_in(part, lo, hi, False) for part in parts)
+
+    return _numeric(parse, "float list", f"finite numbers {_bounds(lo, hi)}, comma-separated")
+
+
+def int_list(lo: int | None = 0, hi: int | None = None) -> Any:
+    """Comma-separated integers, each in ``[lo, hi]``: a tuple (one or more)."""
+
+    def parse(text: str) -> tuple[int, ...]:
+        parts = [part for part in str(text).split(",") if part.strip()]
+        if not parts:
+            raise argparse.ArgumentTypeError("is empty (use integers, e.g. 16,17)")
+        return tuple(_int_in(part, lo, hi) for part in parts)
+
+    return _numeric(parse, "int list", f"integers {_bounds(lo, hi)}, comma-separated")
+
+
+def auto_or_int(lo: int = 1) -> Any:
+    """``auto`` (kept as the string) or an integer ≥ ``lo``."""
+
+    def parse(text: str) -> int | str:
+        if str(text).strip().lower() == "auto":
+            return "auto"
+        return _int_in(text, lo, None)
+
+    return _numeric(parse, "auto or int", f"auto or an integer ≥ {lo}")
+
+
+#: Seeds: numpy's generators take 0 ≤ seed < 2³².
+SEED = int_range(0, 2**32 - 1)
+#: Counts of things (prompts, sentences, tokens, batch sizes): ≥ 1.
+COUNT = int_range(1)
+#: Layer indices given as one number: ≥ 0 here; the model's depth is checked once it loads.
+LAYER = int_range(0)
+#: Steering strength α: 0 is no steering (the identity); α = 1 is one whole mean difference
+#: (DiffMean, G-ACT) or the target's own activation (LAPE); the default grids stop at 2, so 100
+#: is far past any useful value and bounds what would otherwise overflow the states.
+ALPHA_MAX = 100.0

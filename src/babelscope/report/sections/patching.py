@@ -112,7 +112,7 @@ def write_patching_run(
     from babelscope.report.html import Report
     from babelscope.runs import RunFolder
 
-    run = RunFolder(out)
+    run = RunFolder(out, kind="patching")
     result.save(run)
     figures = patching_figures(result)
     for stem, fig in figures.items():
