@@ -31,7 +31,6 @@ __all__ = [
     "color_of",
     "meaning_palette",
     "palette_by_meaning",
-    "palette_for",
 ]
 
 OTHER_COLOR = "#9e9e9e"
@@ -130,11 +129,3 @@ def palette_by_meaning(meanings: Mapping[Hashable, Hashable]) -> dict[Hashable, 
             palette[label] = color
             used.add(color)
     return palette
-
-
-def palette_for(categories: list[Hashable] | tuple[Hashable, ...]) -> dict[Hashable, str]:
-    """A colour per category for a figure: meanings first, the rest from a qualitative pool
-    (:func:`babelscope.plotting._style.category_colors`)."""
-    from babelscope.plotting._style import category_colors
-
-    return category_colors(categories)

@@ -33,7 +33,7 @@ def script_palette(scripts: pd.Series) -> dict[Hashable, str]:
     """One colour per script group, the same in every figure (most frequent script first),
     from a series of scripts (one per language, e.g. the summary's ``script`` column). The
     colours are :mod:`babelscope.plotting.colors`' (a script is the same colour in every report)."""
-    from babelscope.plotting.colors import palette_for
+    from babelscope.plotting.palette import palette_for
 
     groups = script_groups(scripts).value_counts().index
     named: list[Hashable] = [g for g in groups if g != "other"]
