@@ -25,7 +25,7 @@ def register(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "continue after an interruption.",
     )
     _common(train)
-    train.add_argument("--tokens", type=int, default=60_000, help="training positions (60000)")
+    train.add_argument("--tokens", type=int, default=100_000, help="training positions (100000)")
     train.add_argument(
         "--loss",
         choices=("coarse", "full"),
@@ -114,7 +114,7 @@ def run_train(args: argparse.Namespace) -> int:
     from babelscope.errors import ConfigError
 
     if args.tokens < 1 or args.batch_sentences < 1 or args.lr <= 0 or args.checkpoint_every < 1:
-        raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 60000")
+        raise ConfigError("--tokens, --batch-sentences and --lr must be positive", fix="use 100000")
     if args.init_from and not (Path(args.init_from).expanduser() / "manifest.json").is_file():
         raise ConfigError(
             f"--init-from {args.init_from} is not a finished lens folder",
@@ -171,35 +171,25 @@ def run_eval(args: argparse.Namespace) -> int:
 
     if args.positions < 1 or args.sentences < 1:
         raise ConfigError("--positions and --sentences must be ≥ 1", fix="use 24 and 8")
-    from babelscope.lens.tuned import TunedLens, read_manifest
+    from babelscope.lens.tuned import read_manifest
 
-    manifest = read_manifest(Path(args.lens).expanduser())
+    read_manifest(Path(args.lens).expanduser())  # a bad folder fails before data and model load
     _dataset, languages, texts = _open_texts(args)
     from babelscope.cli.options import model_label
-    from babelscope.lens.evaluate import compare_to_logit, evaluate_lenses
-    from babelscope.lens.logit_lens import LogitLens
-    from babelscope.lens.training_data import HeldOut
+    from babelscope.lens.evaluate import evaluate_lens
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder, default_run_dir
 
-    held = HeldOut(int(manifest.get("settings", {}).get("holdout_every", 5)))
-    if manifest.get("split", args.split) != args.split:
-        held = HeldOut(1)  # another split was never trained on: every sentence is held out
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
-    tuned = TunedLens.load(args.lens, handle)
-    logit = LogitLens(handle)
-    n = min(len(rows) for rows in texts.values())
-    eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
+    evaluated = evaluate_lens(
+        handle, args.lens, texts, split=args.split, positions=args.positions,
+        sentences=args.sentences, progress=not args.no_progress,
+    )  # fmt: skip
     out = RunFolder(
         args.out or default_run_dir("lens-eval", model_label(args.model)), kind="lens-eval"
     )
-    frame = evaluate_lenses(
-        handle, eval_texts, {"logit": logit, "tuned": tuned},
-        positions_per_language=args.positions, sentences_per_language=args.sentences,
-        progress=not args.no_progress,
-    )  # fmt: skip
-    verdict = compare_to_logit(frame)
+    frame, verdict = evaluated.frame, evaluated.verdict
     out.write_table("lens_eval.parquet", frame)
     out.write_table("lens_eval_verdict.parquet", verdict)
     from babelscope.plotting.lens_eval import plot_lens_eval
@@ -225,7 +215,7 @@ def run_eval(args: argparse.Namespace) -> int:
                 "lens": args.lens,
                 "positions": args.positions,
                 "sentences": args.sentences,
-                "held_out": f"sentence ids i % {held.every} == 0",
+                "held_out": f"sentence ids i % {evaluated.held_out_every} == 0",
             },
             "summary": summary,
         }

@@ -47,7 +47,7 @@ LossKind = Literal["coarse", "full"]
 class LensTrainSettings:
     """Everything that shapes a trained lens (all of it goes into the manifest)."""
 
-    tokens: int = 60_000  # training positions in all
+    tokens: int = 100_000  # training positions in all (every measured lens used 100k)
     batch_sentences: int = 16  # sentences per forward / optimiser step
     lr: float = 1e-3
     loss: LossKind = "coarse"
@@ -67,7 +67,7 @@ class LensTrainSettings:
         if self.tokens < 1 or self.batch_sentences < 1 or self.checkpoint_every < 1:
             raise ConfigError(
                 "tokens, batch sentences and checkpoint interval must be ≥ 1",
-                fix="e.g. --tokens 60000",
+                fix="e.g. --tokens 100000",
             )
         if self.loss not in ("coarse", "full"):
             raise ConfigError(f"unknown lens loss {self.loss!r}", fix="use coarse or full")

@@ -46,7 +46,7 @@ class Steerer(ABC):
 
     @abstractmethod
     def editors(
-        self, *, layer: int | None, alpha: float, positions: Positions = "generated"
+        self, *, layer: int | None, alpha: float, positions: Positions = "all"
     ) -> list[Editor]:
         """Editors for ``layer`` (None: :meth:`default_layer`) at strength ``alpha``;
         ``alpha = 0`` gives editors that change nothing."""
