@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,9 +114,6 @@ class DemoSettings:
             max_prompts=self.max_prompts or budget.max_prompts,
             patch_prompts=self.patch_prompts or budget.patch_prompts,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "pairs": list(self.pairs), "resolved": asdict(self.prompts())}
 
 
 @dataclass
