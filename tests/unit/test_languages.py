@@ -164,9 +164,97 @@ def test_garbage_is_unknown_not_a_crash() -> None:
             resolve_language(bad)
 
 
-def test_missing_script_falls_back_with_a_warning() -> None:
+def test_missing_script_is_rejected_with_the_variety_flores_has() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one error, no UserWarning beside it
+        with pytest.raises(LanguageError, match=r"'sr-Latn'.*did you mean srp_Cyrl"):
+            resolve_language("sr-Latn")
+    # data files keep the lenient lookup (with its warning); the lexicon's strict one is None
     with pytest.warns(UserWarning, match="no Latn variety of Serbian"):
-        assert resolve_language("sr-Latn").code == "srp_Cyrl"
+        assert find_language("sr-Latn") == get_language("srp_Cyrl")
+
+
+#: Every documented accepted form (README table): spelling -> FLORES-200 code.
+ACCEPTED = {
+    "fra_Latn": "fra_Latn",  # FLORES-200 code
+    "FRA_LATN": "fra_Latn",  # case-insensitive
+    "fra-Latn": "fra_Latn",  # "-" and "_" alike
+    "cmn_Hans": "zho_Hans",  # FLORES+ code
+    "fr": "fra_Latn",  # ISO 639-1
+    "fra": "fra_Latn",  # ISO 639-3
+    "fre": "fra_Latn",  # ISO 639-2/B (library catalogues, MARC)
+    "ger": "deu_Latn",
+    "chi": "zho_Hans",
+    "zh-Hans": "zho_Hans",  # BCP-47 with script
+    "zh-Hant": "zho_Hant",
+    "ja-Jpan": "jpn_Jpan",
+    "ko-Kore": "kor_Hang",  # an equivalent script code
+    "zh-TW": "zho_Hant",  # BCP-47 with region: the region's likely script
+    "pt-BR": "por_Latn",
+    "fr-Latn-CA": "fra_Latn",
+    "es-419": "spa_Latn",
+    "zh": "zho_Hans",  # macrolanguage -> FLORES default
+    "ar": "arb_Arab",
+    "no": "nob_Latn",
+    "fa-AF": "prs_Arab",  # curated alias
+    "French": "fra_Latn",  # English name (FLORES name or common name)
+    "english": "eng_Latn",
+    "farsi": "pes_Arab",
+}
+
+
+@pytest.mark.parametrize(("spelling", "code"), sorted(ACCEPTED.items()))
+def test_every_documented_form_is_accepted_without_a_warning(spelling: str, code: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve_language(spelling).code == code
+        assert [lang.code for lang in resolve_languages(spelling)] == [code]
+
+
+#: Near-misses: spelling -> the code the one-line error must suggest.
+NEAR_MISSES = {
+    "fra_Latm": "fra_Latn",  # a script that does not exist
+    "zh-Hanz": "zho_Hans",
+    "fra_Latnn": "fra_Latn",  # read by langcodes as a variant subtag
+    "fr-Qaaa": "fra_Latn",  # private-use script
+    "sr-Latn": "srp_Cyrl",  # a real script FLORES has no variety in
+    "de-CH-1901": "deu_Latn",  # variants are not languages
+    "frx": "fra_Latn",
+}
+
+
+@pytest.mark.parametrize(("spelling", "suggestion"), sorted(NEAR_MISSES.items()))
+def test_near_misses_are_rejected_with_the_suggestion(spelling: str, suggestion: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(LanguageError) as caught:
+            resolve_language(spelling)
+        with pytest.raises(LanguageError):
+            resolve_languages(f"de,{spelling}")
+    message = str(caught.value)
+    assert message.startswith(f"unknown language {spelling!r}")
+    assert f"did you mean {suggestion}" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["latent", "--model", "smollm2-135m", "--target", "fra_Latm"],
+        ["latent", "--model", "smollm2-135m", "--pair", "translation:zh-Hanz:fr"],
+        ["patch", "--model", "smollm2-135m", "--pair", "de:fra_Latm", "--into", "fr:zh"],
+    ],
+)
+def test_cli_rejects_a_near_miss_in_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from babelscope.cli.main import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("babelscope: error: unknown language") and "\n" not in err
+    assert "did you mean" in err
 
 
 def test_exact_codes_do_not_warn() -> None:

@@ -31,7 +31,27 @@ NOTEBOOK_NAMES = {
     "SibResult": "babelscope.analyses.sib.result",
     "FloresDataset": "babelscope.data.flores",
     "Sib200Dataset": "babelscope.data.sib",
+    # one function per analysis the CLI runs, with its settings and result
+    "demo": "babelscope.report.demo",
+    "DemoSettings": "babelscope.report.demo",
+    "DemoResult": "babelscope.report.demo",
+    "patch": "babelscope.analyses.patching.run:patching_experiment",
+    "PatchSetup": "babelscope.analyses.patching.pairs",
+    "PatchingResult": "babelscope.analyses.patching.result",
+    "steer": "babelscope.analyses.steering.api",
+    "SteerSettings": "babelscope.analyses.steering.api",
+    "SteerResult": "babelscope.analyses.steering.result",
+    "correlate": "babelscope.analyses.sib.correlation",
+    "CorrelateResult": "babelscope.analyses.sib.correlation",
+    "train_tuned_lens": "babelscope.lens.train",
+    "LensTrainSettings": "babelscope.lens.train",
+    "TunedLens": "babelscope.lens.tuned",
+    "evaluate_lens": "babelscope.lens.evaluate",
+    "LensEvalResult": "babelscope.lens.evaluate",
 }
+
+#: What `dir(babelscope)` must not show: the facade's own imports and helpers.
+NOT_PUBLIC = ("Any", "TYPE_CHECKING", "annotations", "importlib", "sys", "types")
 
 
 def test_import_babelscope_loads_nothing_heavy() -> None:
@@ -46,7 +66,18 @@ def test_import_babelscope_loads_nothing_heavy() -> None:
 @pytest.mark.parametrize(("name", "module"), sorted(NOTEBOOK_NAMES.items()))
 def test_notebook_names_are_the_real_objects(name: str, module: str) -> None:
     assert name in babelscope.__all__ and name in dir(babelscope)
-    assert getattr(babelscope, name) is getattr(importlib.import_module(module), name)
+    module, _, attribute = module.partition(":")
+    assert getattr(babelscope, name) is getattr(importlib.import_module(module), attribute or name)
+
+
+def test_dir_lists_exactly_the_public_api() -> None:
+    listed = dir(babelscope)
+    assert listed == sorted(babelscope.__all__)
+    private = [n for n in listed if n in NOT_PUBLIC or (n.startswith("_") and n != "__version__")]
+    assert not private
+    assert set(NOTEBOOK_NAMES) <= set(listed)
+    # every public name is documented by the module's own kind: a function, class or version
+    assert all(callable(getattr(babelscope, n)) for n in listed if n != "__version__")
 
 
 def test_every_exported_name_resolves_and_unknown_names_fail() -> None:

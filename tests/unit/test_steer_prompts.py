@@ -37,7 +37,7 @@ def test_templates() -> None:
 
 
 def test_default_layers_sit_in_the_later_half() -> None:
-    from babelscope.cli.cmd_steer import default_layers
+    from babelscope.analyses.steering.api import default_layers
 
     assert default_layers(18) == [9, 13, 15]  # gemma-3-270m
     assert default_layers(30) == [15, 21, 26]  # smollm2-135m

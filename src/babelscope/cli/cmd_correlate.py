@@ -11,11 +11,9 @@ another SIB run or protocol never re-runs an hour-long ranking.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from babelscope.cli.options import SEED, add_run_options, int_range
 
@@ -79,71 +77,36 @@ def pair_runs(paths: list[str]) -> dict[str, tuple[Path, Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from babelscope.analyses.ranking.result import RankResult
+    from babelscope.analyses.sib.correlation import correlate
+    from babelscope.analyses.sib.result import SibResult
     from babelscope.cli.options import claim_out
-    from babelscope.errors import ConfigError
+    from babelscope.runs import RunFolder, default_run_dir, slug
 
     start = time.time()
     control = None if args.control.lower() == "none" else args.control
     pairs = pair_runs(args.runs)
-    from babelscope.runs import default_run_dir
-
+    loaded = {m: (RankResult.load(r), SibResult.load(s)) for m, (r, s) in pairs.items()}
+    # computed before the folder is claimed: a bad --task/--control leaves no folder at all
+    result = correlate(
+        loaded, task=args.task, control=control, bootstrap=args.bootstrap, seed=args.seed
+    )
     where = claim_out(args, args.out or default_run_dir("correlate"), "correlate", resumable=False)
-    import pandas as pd
-
-    from babelscope.analyses.ranking.result import RankResult
-    from babelscope.analyses.sib.correlate import correlate, joined_frame, metric_columns
-    from babelscope.analyses.sib.result import SibResult
-    from babelscope.runs import RunFolder
-
-    tables, joined = [], {}
-    for model, (rank_dir, sib_dir) in pairs.items():
-        ranked, scored = RankResult.load(rank_dir), SibResult.load(sib_dir)
-        if args.task not in scored.summary.columns:
-            raise ConfigError(f"--task {args.task!r} is not in {sib_dir}", fix="use in_language")
-        if control is not None and control not in metric_columns(ranked.summary):
-            raise ConfigError(
-                f"--control {control!r} is not a numeric metric column of "
-                f"{rank_dir}/rank_summary.parquet",
-                fix="use token_premium, another text-side column, or none",
-            )
-        tables.append(
-            correlate(
-                ranked.summary,
-                scored.summary,
-                model=model,
-                bootstrap=args.bootstrap,
-                seed=args.seed,
-                control=control,
-            )
-        )
-        joined[model] = joined_frame(ranked.summary, scored.summary)
-    table = pd.concat(tables, ignore_index=True)
     out = RunFolder(where, kind="correlate")
-    out.write_table("correlations.parquet", table)
-    for model, frame in joined.items():
-        from babelscope.runs import slug
-
+    out.write_table("correlations.parquet", result.table)
+    for model, frame in result.joined.items():
         out.write_table(f"joined_{slug(model)}.parquet", frame)
     if not args.no_report:
         from babelscope.report.sections.correlate import write_correlate_report
 
-        write_correlate_report(out, table, joined, task=args.task)
-    summary: dict[str, Any] = {}
-    for model in joined:
-        best = _best(table, model, args.task)
-        if best is not None:
-            summary[f"{model}: best predictor of {args.task}"] = best
+        write_correlate_report(out, result.table, result.joined, task=args.task)
+    summary = result.summary()
     out.finish(
         {
             "argv": sys.argv[1:],
-            "models": {m: {"name": m} for m in joined},
+            "models": {m: {"name": m} for m in result.joined},
             "data": {m: {"rank": str(r), "sib": str(s)} for m, (r, s) in pairs.items()},
-            "settings": {
-                "task": args.task,
-                "bootstrap": args.bootstrap,
-                "seed": args.seed,
-                "control": control,
-            },
+            "settings": result.settings,
             "summary": summary,
         }
     )
@@ -152,20 +115,3 @@ def run(args: argparse.Namespace) -> int:
     wrote(out.path / ("manifest.json" if args.no_report else "report.html"), time.time() - start)
     finished(args, out.path, [f"{k}: {v}" for k, v in summary.items()])
     return 0
-
-
-def _best(table: Any, model: str, task: str) -> str | None:
-    part = table[(table["model"] == model) & (table["task"] == task)].dropna(subset=["spearman"])
-    if part.empty:
-        return None
-    row = part.loc[part["spearman"].abs().idxmax()]
-    partial = ""
-    if row.get("control") and not math.isnan(row["partial_spearman"]):
-        partial = (
-            f"; given {row['control']} {row['partial_spearman']:.2f} "
-            f"[{row['partial_spearman_lo']:.2f}, {row['partial_spearman_hi']:.2f}]"
-        )
-    return (
-        f"{row['metric']} (Spearman {row['spearman']:.2f} "
-        f"[{row['spearman_lo']:.2f}, {row['spearman_hi']:.2f}]{partial}, n={int(row['n'])})"
-    )

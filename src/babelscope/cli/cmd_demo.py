@@ -1,5 +1,7 @@
-"""``babelscope demo``: the main job — both bundled models, twelve latent-language experiments
-(ten translation pairs, repetition, cloze), the activation-patching check, one report."""
+"""``babelscope demo``: the main job on any model — twelve latent-language experiments (ten
+translation pairs, repetition, cloze), the activation-patching check, one report. A thin command
+over :func:`babelscope.report.demo.demo` (``bs.demo`` from Python); the pairs, budgets and their
+reasons live there."""
 
 from __future__ import annotations
 
@@ -12,81 +14,96 @@ from babelscope.cli.options import (
     add_words_options,
 )
 
-# Non-English and low-resource pairs (Wendler et al.'s translation, repetition and cloze).
-DEMO_PAIRS = [
-    # Latin sources into five non-Latin scripts; English is absent from every prompt, so it
-    # can be called latent; the source word is in the prompt, so its mass is the copy signal.
-    "translation:fra_Latn:zho_Hans",
-    "translation:deu_Latn:jpn_Jpan",
-    "translation:spa_Latn:rus_Cyrl",
-    "translation:fra_Latn:kor_Hang",
-    "translation:deu_Latn:hin_Deva",
-    "translation:spa_Latn:arb_Arab",
-    # Non-Latin sources into Latin targets, and two low-resource targets.
-    "translation:zho_Hans:fra_Latn",
-    "translation:rus_Cyrl:deu_Latn",
-    "translation:fra_Latn:swh_Latn",
-    "translation:deu_Latn:yor_Latn",
-    "repetition:zho_Hans:zho_Hans",
-    "cloze:spa_Latn:spa_Latn",
-]
-DEMO_MODELS = ["gemma-3-270m", "smollm2-135m"]
-# 40 prompts give a 95% half-width of ≤ 0.05 on a mean mass with sd ≤ 0.16 (what the pairs
-# show), and keep 12 experiments × 2 models + patching within the 10-minute budget.
-DEMO_MAX_PROMPTS = 40
-DEMO_PROMPT = (
-    'Français: "fleur" - 中文: "花"\nFrançais: "montagne" - 中文: "山"\nFrançais: "livre" - 中文: "'
-)
-DEMO_VIEW_LANGUAGES = ["eng_Latn", "fra_Latn", "zho_Hans", "jpn_Jpan"]
+# Literal copies of babelscope.report.demo's defaults (importing it here would slow `--help`);
+# tests/unit/test_cli_python_defaults.py checks that they agree.
+DEFAULT_MODELS = ("gemma-3-270m", "smollm2-135m")
+BUDGET_CHOICES = ("full", "quick")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "demo", help="run the latent-language analysis on both bundled models and write a report"
+        "demo",
+        help="the main job on any model (default: both bundled models): 12 latent-language "
+        "experiments + the patching check, one report",
+        description="Twelve latent-language experiments (ten translation pairs, repetition, "
+        "cloze), the activation-patching check and the generation view, for each --model, into "
+        "one run folder and report. --budget quick runs a quarter of the prompts (for a 7B "
+        "model or a first look).",
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        metavar="M",
+        help="bundled alias (gemma-3-270m, smollm2-135m), hub id org/name[@rev], folder or "
+        ".gguf; repeat (default: both bundled models)",
     )
     add_runtime_options(parser)
-    add_run_options(parser, default="babelscope-runs/demo")
+    add_run_options(
+        parser, default="babelscope-runs/demo (bundled models) or babelscope-runs/demo-<models>"
+    )
+    parser.add_argument(
+        "--budget",
+        choices=BUDGET_CHOICES,
+        default="full",
+        help="full (default): 40 prompts per pair, 20 patching pairs (95%% half-width ≤ 0.05); "
+        "quick: 10 and 8 (≤ 0.10, a quarter of the forward passes)",
+    )
     parser.add_argument(
         "--max-prompts",
         type=COUNT,
-        default=DEMO_MAX_PROMPTS,
-        help=f"per pair and model (default {DEMO_MAX_PROMPTS}; keeps the demo under 10 minutes)",
+        default=None,
+        metavar="N",
+        help="prompts per pair and model (default: the budget's, 40 full / 10 quick)",
+    )
+    parser.add_argument(
+        "--patch-prompts",
+        type=COUNT,
+        default=None,
+        metavar="N",
+        help="prompt pairs of the patching check (default: the budget's, 20 full / 8 quick)",
     )
     add_words_options(parser)
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from babelscope.cli.cmd_latent import execute
+def default_out(models: list[str]) -> str:
+    """``babelscope-runs/demo`` for the bundled pair, ``…/demo-<model>[-<model>…]`` otherwise
+    (so a demo of one's own model never lands in the bundled demo's folder)."""
+    from babelscope.cli.options import model_label
+    from babelscope.runs import default_run_dir
 
-    full = argparse.Namespace(
-        model=DEMO_MODELS,
+    if tuple(models) == DEFAULT_MODELS:
+        return str(default_run_dir("demo"))
+    return str(default_run_dir("demo", "-".join(model_label(m) for m in models)))
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    import time
+
+    from babelscope.cli.options import claim_out, finished, wrote
+    from babelscope.report.demo import DemoSettings, demo
+
+    models = list(args.model or DEFAULT_MODELS)
+    settings = DemoSettings(
+        budget=args.budget,
+        max_prompts=args.max_prompts,
+        patch_prompts=args.patch_prompts,
+        words=args.words,
+        lexicon=args.lexicon,
+    )
+    settings.validate()  # before any model loads
+    out = claim_out(args, args.out or default_out(models), "demo", resumable=False)
+    start = time.perf_counter()
+    result = demo(
+        models,
+        settings,
         dtype=args.dtype,
         device=args.device,
         trust_remote_code=args.trust_remote_code,
-        task="translation",
-        source=None,
-        target=None,
-        pair=DEMO_PAIRS,
-        latent="",
-        words=args.words,
-        lexicon=args.lexicon,
-        shots=4,
-        seed=0,
-        max_prompts=args.max_prompts,
-        json=args.json,
-        overwrite=args.overwrite,
     )
-    from babelscope.cli.cmd_latent import parse_pairs
-    from babelscope.runs import default_run_dir
-
-    return execute(
-        full,
-        parse_pairs(full),
-        [],
-        args.out or str(default_run_dir("demo")),
-        generate=DEMO_PROMPT,
-        view_languages=DEMO_VIEW_LANGUAGES,
-        kind="demo",
-        patching=True,
-    )
+    report = result.save(out, argv=sys.argv[1:])
+    wrote(report, time.perf_counter() - start)
+    finished(args, out, result.findings())
+    return 0

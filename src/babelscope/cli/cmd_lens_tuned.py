@@ -176,20 +176,15 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from babelscope.lens.tuned import TunedLens, read_manifest
+    from babelscope.lens.tuned import read_manifest
 
-    manifest = read_manifest(Path(args.lens).expanduser())
+    read_manifest(Path(args.lens).expanduser())  # a bad folder fails before data and model load
     _dataset, languages, texts = _open_texts(args)
     from babelscope.cli.options import claim_out, model_label
-    from babelscope.lens.evaluate import compare_to_logit, evaluate_lenses
-    from babelscope.lens.logit_lens import LogitLens
-    from babelscope.lens.training_data import HeldOut
+    from babelscope.lens.evaluate import evaluate_lens
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder, default_run_dir
 
-    held = HeldOut(int(manifest.get("settings", {}).get("holdout_every", 5)))
-    if manifest.get("split", args.split) != args.split:
-        held = HeldOut(1)  # another split was never trained on: every sentence is held out
     where = args.out or default_run_dir("lens-eval", model_label(args.model))
     if _same(args.lens, where):
         from babelscope.errors import ConfigError
@@ -198,17 +193,12 @@ def run_eval(args: argparse.Namespace) -> int:
     where = claim_out(args, where, "lens-eval", resumable=False)
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
-    tuned = TunedLens.load(args.lens, handle)
-    logit = LogitLens(handle)
-    n = min(len(rows) for rows in texts.values())
-    eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
-    out = RunFolder(where, kind="lens-eval")
-    frame = evaluate_lenses(
-        handle, eval_texts, {"logit": logit, "tuned": tuned},
-        positions_per_language=args.positions, sentences_per_language=args.sentences,
-        progress=not args.no_progress,
+    evaluated = evaluate_lens(
+        handle, args.lens, texts, split=args.split, positions=args.positions,
+        sentences=args.sentences, progress=not args.no_progress,
     )  # fmt: skip
-    verdict = compare_to_logit(frame)
+    out = RunFolder(where, kind="lens-eval")
+    frame, verdict = evaluated.frame, evaluated.verdict
     out.write_table("lens_eval.parquet", frame)
     out.write_table("lens_eval_verdict.parquet", verdict)
     from babelscope.plotting.lens_eval import plot_lens_eval
@@ -234,7 +224,7 @@ def run_eval(args: argparse.Namespace) -> int:
                 "lens": args.lens,
                 "positions": args.positions,
                 "sentences": args.sentences,
-                "held_out": f"sentence ids i % {held.every} == 0",
+                "held_out": f"sentence ids i % {evaluated.held_out_every} == 0",
             },
             "summary": summary,
         }

@@ -13,7 +13,6 @@ import argparse
 import importlib
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from babelscope.cli.options import (
@@ -28,12 +27,6 @@ from babelscope.cli.options import (
     int_range,
     load_from_args,
 )
-
-#: Where the default layers sit, as fractions of the depth (language structure is strongest in
-#: the later layers, CLaS-Bench; the last block is left out, it is about to be unembedded).
-#: Three layers keep one language's default sweep near 8 CPU-minutes on smollm2-135m
-#: (bench/bench_steer.py); widen with --layers.
-DEFAULT_DEPTHS = (0.5, 0.7, 0.85)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -124,11 +117,6 @@ def _steering() -> Any:
     return importlib.import_module("babelscope.analyses.steering")
 
 
-def default_layers(n_layers: int) -> list[int]:
-    """:data:`DEFAULT_DEPTHS` of a model with ``n_layers`` blocks (1..n_layers, unique)."""
-    return sorted({min(n_layers, max(1, round(f * n_layers))) for f in DEFAULT_DEPTHS})
-
-
 def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[str]]:
     """Validate everything a user can get wrong before the model loads."""
     from babelscope.data.flores import FloresDataset
@@ -159,69 +147,42 @@ def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[st
 def run(args: argparse.Namespace) -> int:
     start = time.time()
     dataset, targets, extra, methods = _check(args)
-    from babelscope.analyses.steering.generate import GenerationSettings
-    from babelscope.analyses.steering.prompts import split_prompts
-    from babelscope.analyses.steering.sweep import SweepSettings, run_sweep
-    from babelscope.capture.sites import resolve_layers
-    from babelscope.data._common import hash_texts
+    from babelscope.analyses.steering.api import SteerSettings, steer, steer_layers
+    from babelscope.cli.options import claim_out, model_label
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder, default_run_dir
 
     if not args.no_report:  # import the report now: an edited install cannot break the end
         importlib.import_module("babelscope.report.sections.steering")
         importlib.import_module("babelscope.plotting.steering")
-    english = dataset.sentences("eng_Latn", args.split)
-    split = split_prompts(english, args.prompts, seed=args.seed)
-    from babelscope.cli.options import claim_out, model_label
-
+    settings = SteerSettings(
+        methods=tuple(methods),
+        layers=args.layers,
+        alphas=None if args.alpha is None else tuple(args.alpha),
+        prompts=args.prompts,
+        fit_sentences=args.fit_sentences,
+        fit_languages=tuple(extra),
+        max_new_tokens=args.max_new_tokens,
+        positions=args.positions,
+        batch_size=args.batch_size,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        split=args.split,
+    )
+    settings.validate()
     where = args.out or default_run_dir("steer", model_label(args.model))
     out = RunFolder(claim_out(args, where, "steer", resumable=True), kind="steer")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
-    layers = (
-        default_layers(handle.n_layers)
-        if args.layers == "auto"
-        else resolve_layers(args.layers, handle.n_layers)
-    )
-    fit_ids = split.fit_ids(len(english))[: args.fit_sentences]
-    languages = list(dict.fromkeys(["eng_Latn", *targets, *extra]))
-    texts = {code: [dataset.sentences(code, args.split)[i] for i in fit_ids] for code in languages}
-    steerers = _fit_all(
-        handle,
-        texts,
-        methods=methods,
-        targets=targets,
-        layers=layers,
-        folder=out.path,
-        progress=not args.no_progress,
-    )
-    settings = SweepSettings(
-        alphas=args.alpha,
-        positions=args.positions,
-        generation=GenerationSettings(
-            max_new_tokens=args.max_new_tokens, batch_size=args.batch_size
-        ),
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-    )
-    data = {
-        "spec": args.data,
-        "split": args.split,
-        "fit_sha256": hash_texts(texts),
-        "fit_sentences": len(fit_ids),
-        "fit_languages": languages,
-    }
-    result = run_sweep(
+    layers = steer_layers(settings.layers, handle.n_layers)
+    result = steer(
         handle,
         dataset,
-        steerers,
-        split,
-        targets=targets,
-        flores_split=args.split,
-        settings=settings,
-        cells_dir=out.path / "cells",
+        targets,
+        settings,
+        folder=out.path,
+        data_spec=args.data,
         progress=not args.no_progress,
-        data=data,
     )
     result.save(out)
     if not args.no_report:
@@ -232,42 +193,6 @@ def run(args: argparse.Namespace) -> int:
     wrote(out.path / ("manifest.json" if args.no_report else "report.html"), time.time() - start)
     finished(args, out.path, _summary_lines(result))
     return 0
-
-
-def _fit_all(
-    handle: Any,
-    texts: dict[str, list[str]],
-    *,
-    methods: list[str],
-    targets: list[str],
-    layers: list[int],
-    folder: Path,
-    progress: bool,
-) -> dict[tuple[str, str], Any]:
-    """Fit (or, on a rerun, load) one steerer per method and target, saved under
-    ``vectors/<method>-<target>/``; the activation store under ``store/`` is shared."""
-    from babelscope.runs import is_complete
-
-    api = _steering()
-    steerers: dict[tuple[str, str], Any] = {}
-    for name in methods:
-        method = api.method_for(name)
-        for target in targets:
-            where = folder / "vectors" / f"{method.name}-{target}"
-            if is_complete(where):
-                steerer = api.load_steerer(where, handle)
-            else:
-                steerer = method.fit(
-                    handle,
-                    texts,
-                    target=target,
-                    layers=layers,
-                    store_dir=folder / "store",
-                    progress=progress,
-                )
-                api.save_steerer(steerer, where)
-            steerers[(steerer.method, target)] = steerer
-    return steerers
 
 
 def _write_report(out: Any, result: Any) -> None:

@@ -12,8 +12,15 @@ Resolution order, each step case-insensitive:
    of that language (ISO 639-1 of the FLORES default for macrolanguages: ``ar`` → ``arb_*``,
    ``fa`` → ``pes_Arab``, ``no`` → ``nob_Latn``…);
 3. the script decides between them: an explicit one (``zh-Hant``) or the likely one for the
-   region (``zh-TW`` → Hant, ``zh-CN`` → Hans). If an explicit script has no FLORES variety
-   (``sr-Latn``) the language's FLORES variety is used and a warning says so.
+   region (``zh-TW`` → Hant, ``zh-CN`` → Hans).
+
+What a user types (:func:`resolve_language`, :func:`resolve_languages`) must be an exact key of
+step 1 or a *valid* tag: every subtag registered (``langcodes``' ``is_valid``), no variants or
+extensions, and an explicit script FLORES has for that language. Anything else — a near-miss
+(``fra_Latm``, ``zh-Hanz``, ``fra_Latnn``) or a script FLORES lacks (``sr-Latn``) — is an unknown
+language with the closest codes as the suggestion: a silent remap would measure a language the
+user did not ask for. (:func:`find_language` without ``strict_script`` keeps the old lenient
+fallback for data files.)
 
 The table is embedded data (:mod:`babelscope.languages._table`) and indexes are built on first use,
 so importing this module costs nothing.
@@ -206,11 +213,13 @@ def _normalise_script(script: str | None) -> str | None:
     return _SCRIPT_EQUIVALENTS.get(script, script)
 
 
-def _lookup(code: str, *, strict_script: bool = False) -> Language | None:
+def _lookup(code: str, *, strict_script: bool = False, valid: bool = False) -> Language | None:
     """Registry entry for ``code``, or ``None``.
 
     With ``strict_script`` an explicit script that FLORES lacks returns ``None`` instead of falling
     back (the lexicon uses this so that CLDR's ``sr_Latn`` is not filed under ``srp_Cyrl``).
+    With ``valid`` (user input) a tag that is not an exact key must also be a valid tag without
+    variants or extensions (module docstring), and its explicit script is strict.
     """
     key = _key(code)
     exact = _exact_index().get(key)
@@ -220,6 +229,10 @@ def _lookup(code: str, *, strict_script: bool = False) -> Language | None:
     if parsed is None:
         return None
     tag, candidates = parsed
+    if valid:
+        if not tag.is_valid() or tag.variants or tag.extensions or tag.private:
+            return None
+        strict_script = True
     explicit = _normalise_script(tag.script)
     if explicit is None:
         return _pick_default(candidates, tag)
@@ -264,8 +277,14 @@ def _pick_default(candidates: list[Language], tag: langcodes.Language) -> Langua
 
 
 def _suggestions(code: str, limit: int = 5) -> list[Language]:
-    """Closest registry entries to a mistyped code, by codes, ISO codes and English names."""
+    """Closest registry entries to a mistyped code: first the varieties of the language its
+    first subtag names (``fra_Latm`` → fra_Latn, ``zh-Hanz`` → zho_Hans, zho_Hant), then the
+    nearest codes, ISO codes and English names."""
     query = code.strip().lower()
+    parsed = _parse(_key(code)) if query else None
+    same = list(parsed[1]) if parsed is not None else []
+    if same:
+        return same[:limit]
     scored: list[tuple[float, str, Language]] = []
     for lang in _registry():
         keys = [lang.code.lower(), lang.iso639_3, lang.bcp47.lower(), lang.name.lower()]
@@ -277,7 +296,10 @@ def _suggestions(code: str, limit: int = 5) -> list[Language]:
     return [lang for _, _, lang in scored[:limit]]
 
 
-_HINT = "codes may be FLORES-200 (fra_Latn), ISO 639-1/3 (fr, fra), BCP-47 (fr-CA) or English names"
+_HINT = (
+    "codes may be FLORES-200 (fra_Latn), ISO 639-1/3 (fr, fra), BCP-47 (fr-CA, zh-Hant) "
+    "or English names"
+)
 
 
 def _did_you_mean(code: str) -> str:
@@ -295,8 +317,10 @@ def resolve_language(code: str) -> Language:
     """The registry entry for any common spelling of a language.
 
     Accepts FLORES-200 (``fra_Latn``), FLORES+ (``cmn_Hans``), ISO 639-1 (``fr``), ISO 639-3
-    (``fra``), BCP-47 (``zh-Hans``, ``zh-TW``, ``pt-BR``) and English names (``French``),
-    case-insensitively. Macrolanguages resolve to the FLORES default (``zh`` → ``zho_Hans``,
+    (``fra``), ISO 639-2/B (``fre``, ``ger``), BCP-47 (``zh-Hans``, ``zh-TW``, ``pt-BR``) and
+    English names (``French``), case-insensitively, ``-`` and ``_`` alike. Near-misses
+    (``fra_Latm``, ``zh-Hanz``) and scripts FLORES lacks (``sr-Latn``) are rejected, never
+    remapped. Macrolanguages resolve to the FLORES default (``zh`` → ``zho_Hans``,
     ``ar`` → ``arb_Arab``, ``fa`` → ``pes_Arab``, ``ms`` → ``zsm_Latn``, ``no`` → ``nob_Latn``).
 
     Raises:
@@ -304,7 +328,7 @@ def resolve_language(code: str) -> Language:
     """
     if not isinstance(code, str):
         raise LanguageError(f"language code must be a string, got {type(code).__name__}")
-    found = _lookup(code)
+    found = _lookup(code, valid=True)
     if found is None:
         raise _unknown(code)
     return found
@@ -354,7 +378,7 @@ def resolve_languages(spec: str | Sequence[str]) -> list[Language]:
     resolved: list[Language] = []
     unknown: list[str] = []
     for code in codes:
-        found = _lookup(code)
+        found = _lookup(code, valid=True)
         if found is None:
             unknown.append(code)
         elif found not in resolved:

@@ -11,6 +11,8 @@ sentences).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -106,3 +108,53 @@ def compare_to_logit(frame: pd.DataFrame, lens: str = "tuned") -> pd.DataFrame:
     better = (inner[lens] < inner["logit"]).groupby(level="language")
     out = pd.DataFrame({"share_better": better.mean(), "all_better": better.all()})
     return out.reset_index()
+
+
+@dataclass
+class LensEvalResult:
+    """``frame``: one row per language × lens (``logit``, ``tuned``) × layer
+    (:func:`evaluate_lenses`); ``verdict``: per language, :func:`compare_to_logit`;
+    ``held_out_every``: the sentence ids scored (``i % every == 0``)."""
+
+    frame: pd.DataFrame
+    verdict: pd.DataFrame
+    held_out_every: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+
+def evaluate_lens(
+    handle: ModelHandle,
+    lens: str | Path,
+    texts: Mapping[str, Sequence[str]],
+    *,
+    split: str = "dev",
+    positions: int = 24,
+    sentences: int = 8,
+    progress: bool = False,
+) -> LensEvalResult:
+    """Score the tuned lens in folder ``lens`` (from ``lens train``) against the logit lens on
+    the sentences of ``texts`` (``{language: FLORES sentences of split}``) it never trained on:
+    the ids its manifest reserved, or every sentence when ``split`` is not the one it trained on.
+    ``positions``/``sentences``: scored positions and sentences run per language."""
+    from babelscope.errors import ConfigError
+    from babelscope.lens.logit_lens import LogitLens
+    from babelscope.lens.training_data import HeldOut
+    from babelscope.lens.tuned import TunedLens, read_manifest
+
+    if positions < 1 or sentences < 1:
+        raise ConfigError("--positions and --sentences must be ≥ 1", fix="use 24 and 8")
+    folder = Path(lens).expanduser()
+    manifest = read_manifest(folder)
+    held = HeldOut(int(manifest.get("settings", {}).get("holdout_every", 5)))
+    if manifest.get("split", split) != split:
+        held = HeldOut(1)  # another split was never trained on: every sentence is held out
+    tuned = TunedLens.load(folder, handle)
+    n = min(len(rows) for rows in texts.values())
+    eval_texts = {lang: [rows[i] for i in held.eval_ids(n)] for lang, rows in texts.items()}
+    frame = evaluate_lenses(
+        handle, eval_texts, {"logit": LogitLens(handle), "tuned": tuned},
+        positions_per_language=positions, sentences_per_language=sentences, progress=progress,
+    )  # fmt: skip
+    return LensEvalResult(frame, compare_to_logit(frame), held.every)

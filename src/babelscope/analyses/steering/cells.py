@@ -43,7 +43,7 @@ class SteererLike(Protocol):
     def default_layer(self) -> int | None: ...
 
     def editors(
-        self, *, layer: int | None, alpha: float, positions: Positions = "generated"
+        self, *, layer: int | None, alpha: float, positions: Positions = "all"
     ) -> list[Editor]: ...
 
 

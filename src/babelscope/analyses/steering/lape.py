@@ -122,7 +122,7 @@ class NeuronSteerer(Steerer):
         return None  # Tang et al. intervene on a language's neurons in every layer at once
 
     def editors(
-        self, *, layer: int | None, alpha: float, positions: Positions = "generated"
+        self, *, layer: int | None, alpha: float, positions: Positions = "all"
     ) -> list[Editor]:
         chosen = self.check_layer(layer)
         out: list[Editor] = []

@@ -46,10 +46,15 @@ class Steerer(ABC):
 
     @abstractmethod
     def editors(
-        self, *, layer: int | None, alpha: float, positions: Positions = "generated"
+        self, *, layer: int | None, alpha: float, positions: Positions = "all"
     ) -> list[Editor]:
         """Editors for ``layer`` (None: :meth:`default_layer`) at strength ``alpha``;
-        ``alpha = 0`` gives editors that change nothing."""
+        ``alpha = 0`` gives editors that change nothing.
+
+        ``positions`` defaults to ``"all"`` (prompt and generated tokens), as ``babelscope
+        steer``'s ``--positions`` and :class:`~babelscope.analyses.steering.api.SteerSettings`
+        do: every measured steering table was made that way, so a notebook gets the same
+        numbers. ``"generated"`` leaves the prompt's states untouched."""
 
     @abstractmethod
     def tensors(self) -> dict[str, torch.Tensor]:

@@ -56,7 +56,7 @@ class VectorSteerer(Steerer):
         return self.vectors[self.layers.index(layer)]
 
     def editors(
-        self, *, layer: int | None, alpha: float, positions: Positions = "generated"
+        self, *, layer: int | None, alpha: float, positions: Positions = "all"
     ) -> list[Editor]:
         chosen = self.check_layer(layer)
         if chosen is None:
