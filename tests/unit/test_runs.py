@@ -151,23 +151,29 @@ def test_every_command_that_finishes_a_run_takes_json(command: str) -> None:
     assert args.json is True
 
 
-def test_demo_takes_the_shared_model_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    from babelscope.cli import cmd_latent
+def test_demo_takes_the_shared_model_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from babelscope.cli.main import main
 
     seen: dict[str, object] = {}
 
-    def execute(args: argparse.Namespace, pairs: list, latent: list, out: str, **kw: object) -> int:
-        seen.update(device=args.device, dtype=args.dtype, out=out, json=args.json, **kw)
-        return 0
+    class StopError(Exception):
+        pass
 
-    monkeypatch.setattr(cmd_latent, "execute", execute)
+    def demo(models: object, settings: object, **kw: object) -> object:
+        seen.update(models=models, **kw)
+        raise StopError  # the options reached the demo: nothing more to run here
+
+    monkeypatch.setattr("babelscope.report.demo.demo", demo)
+    monkeypatch.chdir(tmp_path)  # the default folder is relative: keep it out of the repo
     # cuda:1 does not exist here and main() now refuses it up front (test_device_budget.py);
     # this test is about the options reaching the demo, so that check is switched off.
     monkeypatch.setattr("babelscope.cli.options.check_runtime_options", lambda _args: None)
-    assert main(["demo", "--device", "cuda:1", "--dtype", "bfloat16", "--json"]) == 0
-    assert seen["device"] == "cuda:1" and seen["dtype"] == "bfloat16" and seen["json"] is True
-    assert seen["out"] == str(RUNS_ROOT / "demo") and seen["kind"] == "demo"
+    with pytest.raises(StopError):
+        main(["demo", "--device", "cuda:1", "--dtype", "bfloat16", "--json"])
+    assert seen["device"] == "cuda:1" and seen["dtype"] == "bfloat16"
+    assert seen["models"] == ["gemma-3-270m", "smollm2-135m"]
 
 
 # -- save / load round trips -------------------------------------------------------------------

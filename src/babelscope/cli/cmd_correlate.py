@@ -86,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
     start = time.time()
     control = None if args.control.lower() == "none" else args.control
     pairs = pair_runs(args.runs)
+    # claimed before any table loads; the claim creates nothing, so a bad --task/--control
+    # found by correlate() still leaves no folder
+    where = claim_out(args, args.out or default_run_dir("correlate"), "correlate", resumable=False)
     loaded = {m: (RankResult.load(r), SibResult.load(s)) for m, (r, s) in pairs.items()}
-    # computed before the folder is claimed: a bad --task/--control leaves no folder at all
     result = correlate(
         loaded, task=args.task, control=control, bootstrap=args.bootstrap, seed=args.seed
     )
-    where = claim_out(args, args.out or default_run_dir("correlate"), "correlate", resumable=False)
     out = RunFolder(where, kind="correlate")
     out.write_table("correlations.parquet", result.table)
     for model, frame in result.joined.items():
