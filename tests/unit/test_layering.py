@@ -16,8 +16,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "babelscope"
 
 #: Layer of each top-level package or module; a module may import only strictly lower layers.
-#: ``cli → report → analyses → (lens, capture) → models``; ``analyses → languages, data,
-#: plotting``; ``report → plotting``; plotting is a leaf over the small utilities.
+#: ``cli → report → analyses → collect → (lens, capture) → models``; ``analyses → languages,
+#: data, plotting``; ``report → plotting``; plotting is a leaf over the small utilities.
 LAYERS: dict[str, int] = {
     "_version": 0,
     "errors": 0,
@@ -30,11 +30,12 @@ LAYERS: dict[str, int] = {
     "capture": 2,
     "data": 2,
     "lens": 3,
-    "analyses": 4,
-    "report": 5,
-    "distributed": 5,  # the sweep's shard workers: analyses and below, run by cli's sweep
-    "cli": 6,
-    "__init__": 7,  # the `import babelscope` facade: nothing inside the package may use it
+    "collect": 4,  # states and bits over a dataset through the store: shared by the analyses
+    "analyses": 5,
+    "report": 6,
+    "distributed": 6,  # the sweep's shard workers: analyses and below, run by cli's sweep
+    "cli": 7,
+    "__init__": 8,  # the `import babelscope` facade: nothing inside the package may use it
 }
 
 Edge = tuple[str, str, str]  # (from package, to package, file relative to the package root)
