@@ -64,9 +64,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from babelscope.analyses.steering.api import default_layers
-    from babelscope.analyses.steering.generate import GenerationSettings
     from babelscope.analyses.steering.prompts import split_prompts
     from babelscope.analyses.steering.sweep import SweepSettings, grid, run_sweep
+    from babelscope.capture.generate import GenerationSettings
     from babelscope.capture.sites import resolve_layers
     from babelscope.data.flores import FloresDataset
     from babelscope.models.loader import load_model

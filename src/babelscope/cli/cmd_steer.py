@@ -237,7 +237,7 @@ def run_apply(args: argparse.Namespace) -> int:
     model = args.model or (manifest.get("provenance") or {}).get("model")
     if not model:
         raise ConfigError(f"{args.vector} does not name its model", fix="pass --model")
-    from babelscope.analyses.steering.generate import GenerationSettings, generate
+    from babelscope.capture.generate import GenerationSettings, generate
     from babelscope.models.handle import ModelHandle
 
     handle = load_from_args(args, str(model))

@@ -151,8 +151,8 @@ def _run(
     data_spec: str | None,
     progress: bool,
 ) -> SteerResult:
-    from babelscope.analyses.steering.generate import GenerationSettings
     from babelscope.analyses.steering.sweep import SweepSettings, run_sweep
+    from babelscope.capture.generate import GenerationSettings
     from babelscope.data._common import hash_texts
     from babelscope.models.handle import ModelHandle
     from babelscope.models.loader import load_model
