@@ -88,8 +88,9 @@ def test_demo_on_any_model_with_a_budget_matches_python(
 @pytest.mark.parametrize(
     ("flags", "needle"),
     [
-        (["--max-prompts", "0"], "--max-prompts must be ≥ 1"),
-        (["--patch-prompts", "-1"], "--patch-prompts must be ≥ 1"),
+        # checked at parse time by the shared count type (cli/options.py)
+        (["--max-prompts", "0"], "argument --max-prompts: must be ≥ 1, got 0"),
+        (["--patch-prompts", "-1"], "argument --patch-prompts: must be ≥ 1, got -1"),
     ],
 )
 def test_demo_rejects_bad_counts_before_loading(
