@@ -126,52 +126,61 @@ def _executable(candidate: str | os.PathLike[str]) -> bool:
     return Path(candidate).is_file() and os.access(candidate, os.X_OK)
 
 
-def find_chromium(binary: str | os.PathLike[str] | None = None) -> str:
-    """The browser to use: ``binary``, else ``$BABELSCOPE_CHROMIUM``, ``/usr/bin/chromium``, PATH.
-
-    A browser named explicitly (argument or environment) must exist: silently falling back to
-    another one would hide a typo.
-    """
-    explicit = binary if binary is not None else os.environ.get("BABELSCOPE_CHROMIUM")
-    if explicit:
-        if _executable(explicit):
-            return str(explicit)
+def _find_program(
+    explicit: str | os.PathLike[str] | None,
+    *,
+    what: str,
+    env: str,
+    default: str,
+    names: tuple[str, ...],
+    package: str,
+) -> str:
+    """``explicit`` (an argument, else ``$env``), else ``default``, else the first of ``names``
+    on PATH. A program named explicitly must exist: silently falling back to another one would
+    hide a typo. Nothing is ever downloaded: an offline machine must work."""
+    named = explicit if explicit is not None else os.environ.get(env)
+    if named:
+        if _executable(named):
+            return str(named)
         raise ChromiumNotFoundError(
-            f"the browser {str(explicit)!r} does not exist or is not executable",
-            fix="pass the path of a Chromium/Chrome binary, or unset BABELSCOPE_CHROMIUM",
+            f"the {what} {str(named)!r} does not exist or is not executable",
+            fix=f"pass the path of {what}, or unset {env}",
         )
-    if _executable(_DEFAULT_CHROMIUM):
-        return _DEFAULT_CHROMIUM
-    for name in _CANDIDATES:
+    if _executable(default):
+        return default
+    for name in names:
         found = shutil.which(name)
         if found:
             return found
     raise ChromiumNotFoundError(
-        f"Chromium was not found ({_DEFAULT_CHROMIUM}, or {', '.join(_CANDIDATES)} on PATH)",
-        fix="install it (Debian/Ubuntu: apt-get install chromium) or set BABELSCOPE_CHROMIUM",
+        f"{what} was not found ({default}, or {', '.join(names)} on PATH)",
+        fix=f"install it (Debian/Ubuntu: apt-get install {package}) or set {env}",
+    )
+
+
+def find_chromium(binary: str | os.PathLike[str] | None = None) -> str:
+    """The browser to use: ``binary``, else ``$BABELSCOPE_CHROMIUM``, ``/usr/bin/chromium``,
+    PATH."""
+    return _find_program(
+        binary,
+        what="Chromium",
+        env="BABELSCOPE_CHROMIUM",
+        default=_DEFAULT_CHROMIUM,
+        names=_CANDIDATES,
+        package="chromium",
     )
 
 
 def find_chromedriver(driver: str | os.PathLike[str] | None = None) -> str:
     """The ChromeDriver to use: ``driver``, else ``$BABELSCOPE_CHROMEDRIVER``,
-    ``/usr/bin/chromedriver``, PATH. Never downloaded: an offline machine must work."""
-    explicit = driver if driver is not None else os.environ.get("BABELSCOPE_CHROMEDRIVER")
-    if explicit:
-        if _executable(explicit):
-            return str(explicit)
-        raise ChromiumNotFoundError(
-            f"the ChromeDriver {str(explicit)!r} does not exist or is not executable",
-            fix="pass the path of chromedriver, or unset BABELSCOPE_CHROMEDRIVER",
-        )
-    if _executable(_DEFAULT_DRIVER):
-        return _DEFAULT_DRIVER
-    found = shutil.which("chromedriver")
-    if found:
-        return found
-    raise ChromiumNotFoundError(
-        f"ChromeDriver was not found ({_DEFAULT_DRIVER}, or chromedriver on PATH)",
-        fix="install it (Debian/Ubuntu: apt-get install chromium-driver) or set "
-        "BABELSCOPE_CHROMEDRIVER",
+    ``/usr/bin/chromedriver``, PATH."""
+    return _find_program(
+        driver,
+        what="ChromeDriver",
+        env="BABELSCOPE_CHROMEDRIVER",
+        default=_DEFAULT_DRIVER,
+        names=("chromedriver",),
+        package="chromium-driver",
     )
 
 
