@@ -77,7 +77,7 @@ def hf_baseline(handle, texts: list[str]) -> tuple[dict[str, torch.Tensor], torc
 
 def throughput(sentences: int, repeat: int) -> None:
     from babelscope import load_model
-    from babelscope.analyses.ranking.forward import ForwardSpec, forward_texts
+    from babelscope.collect import ForwardSpec, forward_texts
 
     handle = load_model(MODEL, progress=False)
     texts = flores_sentences(sentences)

@@ -63,9 +63,9 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=48)
     args = parser.parse_args()
 
-    from babelscope.analyses.steering.generate import GenerationSettings
     from babelscope.analyses.steering.prompts import split_prompts
     from babelscope.analyses.steering.sweep import SweepSettings, grid, run_sweep
+    from babelscope.capture.generate import GenerationSettings
     from babelscope.capture.sites import resolve_layers
     from babelscope.cli.cmd_steer import default_layers
     from babelscope.data.flores import FloresDataset

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from babelscope.analyses.ranking.collect import Group, StoreReader
 from babelscope.analyses.ranking.metrics import compute_layer_tables
 from babelscope.analyses.ranking.settings import RankSettings
 from babelscope.capture.store import ActivationStore
+from babelscope.collect import Group, StoreReader
 
 
 def open_reader(run: Path, sentences: int) -> tuple[StoreReader, list[str], list[int]]:

@@ -17,9 +17,9 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from babelscope.analyses.geometry._arrays import unit_rows
-from babelscope.analyses.ranking.forward import state_name
 from babelscope.analyses.ranking.normalize import layer_transform
 from babelscope.analyses.ranking.uncertainty import per_sentence
+from babelscope.collect.spec import state_name
 from babelscope.data.flores import FloresDataset
 from rank_normalizations import open_reader
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from babelscope import wrap_model
-from babelscope.analyses.ranking.forward import ForwardSpec, forward_texts
 from babelscope.capture import ForwardOptions, LastPositionSink, PoolSink, capture, iter_forward
+from babelscope.collect import ForwardSpec, forward_texts
 from babelscope.lens import Lens, LogitLens, Unembed, iter_last_position_lens, top_tokens
 from babelscope.models.handle import ModelHandle
 

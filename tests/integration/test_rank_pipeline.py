@@ -12,9 +12,9 @@ from test_rank_support import LANGUAGES, flores_dir, synthetic_corpus, tiny_mode
 
 from babelscope import load_model
 from babelscope.analyses.ranking import METRICS, RankResult, RankSettings, run_rank
-from babelscope.analyses.ranking.forward import ForwardSpec, forward_texts
 from babelscope.analyses.ranking.settings import METRIC_LABELS
 from babelscope.capture import capture
+from babelscope.collect import ForwardSpec, forward_texts
 from babelscope.data.flores import FloresDataset
 from babelscope.models.handle import ModelHandle
 from babelscope.runs import RunFolder

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from babelscope import wrap_model
-from babelscope.analyses.steering.generate import GenerationSettings
 from babelscope.analyses.steering.prompts import split_prompts
 from babelscope.analyses.steering.result import SteerResult
 from babelscope.analyses.steering.sweep import SweepInterruptedError, SweepSettings, run_sweep
+from babelscope.capture.generate import GenerationSettings
 from babelscope.data.flores import FloresDataset
 from babelscope.models.handle import ModelHandle
 from steer_doubles import FixedSteerer, tiny_flores

@@ -17,8 +17,8 @@ import pytest
 import torch
 
 from babelscope.analyses.ranking import RankResult
-from babelscope.analyses.ranking.forward import ForwardSpec, forward_texts
 from babelscope.cli.main import main
+from babelscope.collect import ForwardSpec, forward_texts
 from babelscope.data.flores import FloresDataset
 from babelscope.models.handle import ModelHandle
 from babelscope.runs import is_complete

@@ -23,8 +23,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "babelscope"
 
 #: Layer of each top-level package or module; a module may import only strictly lower layers.
-#: ``cli → report → analyses → (lens, capture) → models``; ``analyses → languages, data,
-#: plotting``; ``report → plotting``; plotting is a leaf over the small utilities.
+#: ``cli → report → analyses → collect → (lens, capture) → models``; ``analyses → languages,
+#: data, plotting``; ``report → plotting``; plotting is a leaf over the small utilities.
 LAYERS: dict[str, int] = {
     "_version": 0,
     "errors": 0,

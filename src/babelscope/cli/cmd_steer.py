@@ -157,9 +157,9 @@ def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[st
 def run(args: argparse.Namespace) -> int:
     start = time.time()
     dataset, targets, extra, methods = _check(args)
-    from babelscope.analyses.steering.generate import GenerationSettings
     from babelscope.analyses.steering.prompts import split_prompts
     from babelscope.analyses.steering.sweep import SweepSettings, run_sweep
+    from babelscope.capture.generate import GenerationSettings
     from babelscope.capture.sites import resolve_layers
     from babelscope.data._common import hash_texts
     from babelscope.models.handle import ModelHandle
@@ -309,7 +309,7 @@ def run_apply(args: argparse.Namespace) -> int:
     model = args.model or (manifest.get("provenance") or {}).get("model")
     if not model:
         raise ConfigError(f"{args.vector} does not name its model", fix="pass --model")
-    from babelscope.analyses.steering.generate import GenerationSettings, generate
+    from babelscope.capture.generate import GenerationSettings, generate
     from babelscope.models.handle import ModelHandle
 
     handle = load_from_args(args, str(model))

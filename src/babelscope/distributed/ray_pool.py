@@ -71,8 +71,8 @@ def fill_store(
 
     Returns the worker's :meth:`ShardWorker.describe` plus ``computed`` (shards listed by this
     call) and ``cached`` (already listed before)."""
-    from babelscope.analyses.ranking.forward import TEXT_TENSORS
     from babelscope.capture.store import ActivationStore
+    from babelscope.collect.spec import TEXT_TENSORS
 
     remote: Any = ray.remote(worker_class)  # typed loosely: Ray's stubs lose the methods
     device = str(load.get("device", "cpu"))

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from babelscope.analyses.ranking.collect import Group
     from babelscope.analyses.ranking.settings import RankSettings
+    from babelscope.collect.groups import Group
     from babelscope.models.handle import ModelHandle
 
 
@@ -51,8 +51,8 @@ class ShardWorker:
         device: str = "cpu",
         trust_remote_code: bool = False,
     ) -> None:
-        from babelscope.analyses.ranking.pipeline import store_identity
         from babelscope.capture.store import ActivationStore
+        from babelscope.collect.identity import store_identity
         from babelscope.models.loader import load_model
 
         self.handle = load_model(
@@ -82,8 +82,9 @@ class ShardWorker:
         """Compute ``task``'s shard, write its file atomically, return its manifest entry.
 
         A shard this worker's store already lists and verifies is returned as it is."""
-        from babelscope.analyses.ranking.forward import TEXT_TENSORS, forward_texts
         from babelscope.capture.store import CorruptShardError
+        from babelscope.collect.forward import forward_texts
+        from babelscope.collect.spec import TEXT_TENSORS
 
         required = [*self.spec.state_names(), *(TEXT_TENSORS if task.text_metrics else ())]
         entry = self.store.entry(task.group, task.index)

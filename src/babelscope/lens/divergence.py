@@ -67,22 +67,6 @@ def coarse_target(target_log_probs: torch.Tensor, top_k: int) -> CoarseTarget:
     return CoarseTarget(candidates, torch.cat([picked, rest[:, None]], dim=-1), rest_ids)
 
 
-def logits_for(unembed: Unembed, hidden: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
-    """Logits ``[P, len(token_ids)]`` for some vocabulary rows only: what ``unembed(hidden)``
-    gives in those columns (the model's own final norm on each state, the matching rows of the
-    head, then softcapping), without the other ``V − len(token_ids)`` rows."""
-    normed = unembed.norm(hidden)
-    full_weight: torch.Tensor = unembed.head.weight  # type: ignore[assignment]
-    weight = full_weight[token_ids]
-    bias: torch.Tensor | None = getattr(unembed.head, "bias", None)
-    logits: torch.Tensor = normed.float() @ weight.float().T
-    if bias is not None:
-        logits = logits + bias[token_ids].float()
-    if unembed.softcap:
-        logits = torch.tanh(logits / unembed.softcap) * unembed.softcap
-    return logits
-
-
 def kl_coarse(
     unembed: Unembed,
     hidden: torch.Tensor,
@@ -94,12 +78,13 @@ def kl_coarse(
     """Coarse ``KL(p̃ ‖ q̃)`` in nats per position ``[P]`` for translated states ``hidden``
     ``[P, D]`` (see the module docstring). Differentiable in ``hidden``."""
     n_rest = int(target.rest_ids.numel())
-    z = logits_for(unembed, hidden, target.candidates)
+    z = unembed.logits_for_rows(hidden, target.candidates)
     if n_rest:
         m = min(rest_samples, n_rest)
         draw = torch.randperm(n_rest, generator=generator, device="cpu")[:m]
         sample = target.rest_ids[draw.to(target.rest_ids.device)]
-        z_rest = torch.logsumexp(logits_for(unembed, hidden, sample), dim=-1) + math.log(n_rest / m)
+        z_rest = torch.logsumexp(unembed.logits_for_rows(hidden, sample), dim=-1)
+        z_rest = z_rest + math.log(n_rest / m)
         z = torch.cat([z, z_rest[:, None]], dim=-1)
     log_q = torch.log_softmax(z, dim=-1)
     p = target.log_p.exp()

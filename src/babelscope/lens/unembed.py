@@ -53,10 +53,38 @@ class Unembed(nn.Module):
         normed = self.norm(hidden)
         if self.head_dtype is not None:
             normed = normed.to(self.head_dtype)
-        logits: torch.Tensor = self.head(normed).float()
+        return self.softcapped(self.head(normed).float())
+
+    def softcapped(self, logits: torch.Tensor) -> torch.Tensor:
+        """``logits`` after final-logit softcapping (``c·tanh(z / c)``; unchanged without a
+        softcap): the one place the softcap is applied."""
         if self.softcap:
             logits = torch.tanh(logits / self.softcap) * self.softcap
         return logits
+
+    def logits_for_rows(
+        self, hidden: torch.Tensor, token_ids: torch.Tensor, *, chunk: int | None = None
+    ) -> torch.Tensor:
+        """Logits ``[P, len(token_ids)]`` float32 for ``hidden[P, D]`` in some vocabulary
+        columns only: what :meth:`forward` gives in those columns (the model's own final norm
+        on each state, the matching rows of the head and its bias, softcapping) without the
+        other ``V − len(token_ids)`` rows — the tuned lens's coarse loss needs ``|C| + m`` of
+        262k. Differentiable in ``hidden``. The product runs in float32 whatever the head's
+        dtype (the rows are cast up; a loss wants the precision). By default one product
+        for all positions; ``chunk`` bounds it to ``[chunk, len(token_ids)]`` at a time."""
+        weight: torch.Tensor = self.head.weight[token_ids].float()  # type: ignore[index]
+        bias: torch.Tensor | None = getattr(self.head, "bias", None)
+        rows_bias = bias[token_ids].float() if bias is not None else None
+
+        def part(states: torch.Tensor) -> torch.Tensor:
+            logits = self.norm(states).float() @ weight.T
+            if rows_bias is not None:
+                logits = logits + rows_bias
+            return self.softcapped(logits)
+
+        if chunk is None or hidden.shape[0] <= chunk:
+            return part(hidden)
+        return torch.cat([part(hidden[i : i + chunk]) for i in range(0, hidden.shape[0], chunk)])
 
     def log_probs(self, hidden: torch.Tensor, *, chunk: int | None = None) -> torch.Tensor:
         """Log-probabilities ``[..., V]`` float32. The result is ``[..., V]`` anyway, so by

@@ -7,8 +7,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babelscope.paths import cache_root
+
+if TYPE_CHECKING:
+    from babelscope.models.handle import ModelHandle
 
 
 def sha256_file(path: Path, *, chunk: int = 1 << 22) -> str:
@@ -51,3 +55,17 @@ def sha256_files(paths: list[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(cached_sha256(path).encode())
     return digest.hexdigest()
+
+
+def model_digest(handle: ModelHandle) -> str:
+    """The model's content hash; for in-memory models without one, a hash of the weights
+    (names and raw bytes of every tensor of the state dict, in name order)."""
+    if handle.model_hash and handle.model_hash != "unknown":
+        return handle.model_hash
+    import torch
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(handle.model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(-1).view(dtype=torch.uint8).numpy())
+    return "weights:" + digest.hexdigest()

@@ -19,8 +19,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babelscope.analyses.latent.prompts import LatentPrompt, build_prompts
-from babelscope.analyses.latent.token_sets import DEFAULT_RULE
+from babelscope.analyses.latent import DEFAULT_RULE, LatentPrompt, build_prompts
 from babelscope.data.lexicon import Lexicon
 from babelscope.errors import ConfigError
 from babelscope.languages.attribution import PrefixIndex

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from babelscope.analyses.latent.stats import SUBSTANTIAL, mean_interval
+from babelscope.analyses.latent import SUBSTANTIAL, mean_interval
 from babelscope.errors import DataError
 
 if TYPE_CHECKING:

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from babelscope.analyses.latent.api import resolve_lexicon
-from babelscope.analyses.latent.token_sets import DEFAULT_RULE, prefix_index
+from babelscope.analyses.latent import DEFAULT_RULE, prefix_index, resolve_lexicon
 from babelscope.analyses.patching._forward import (
     iter_patched_log_probs,
     last_position_states,

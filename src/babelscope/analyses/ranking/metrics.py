@@ -25,13 +25,13 @@ from babelscope.analyses.geometry import (
     svcca,
 )
 from babelscope.analyses.geometry.resampling import percentile_interval
-from babelscope.analyses.ranking.collect import StoreReader
-from babelscope.analyses.ranking.forward import state_name
 from babelscope.analyses.ranking.identity import language_id_probe
 from babelscope.analyses.ranking.normalize import Transform, layer_transform
 from babelscope.analyses.ranking.script import ROMAN_SUFFIX, script_rows
 from babelscope.analyses.ranking.settings import METRICS, RAW_SUFFIX, RankSettings
 from babelscope.analyses.ranking.uncertainty import Draw, PivotLayer, Resamples, language_layer
+from babelscope.collect.reader import StoreReader
+from babelscope.collect.spec import state_name
 
 _DIRECT: dict[str, Callable[[Tensor, Tensor], float]] = {
     "ranker": language_ranker_score,

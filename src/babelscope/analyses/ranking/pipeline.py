@@ -10,22 +10,23 @@ uninterrupted one bit for bit.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babelscope.analyses.ranking.collect import Group, StoreReader, fill_store
-from babelscope.analyses.ranking.forward import ForwardSpec
 from babelscope.analyses.ranking.metrics import compute_layer_tables
 from babelscope.analyses.ranking.result import RankResult
 from babelscope.analyses.ranking.script import ROMAN_SUFFIX, code_script, needs_romanising, romanize
 from babelscope.analyses.ranking.settings import RankSettings
 from babelscope.analyses.ranking.summary import agreement, summarise
 from babelscope.analyses.ranking.text import compute_text_table
-from babelscope.capture.store import STORE_VERSION, ActivationStore
+from babelscope.capture.store import ActivationStore
+from babelscope.collect.fill import fill_store
+from babelscope.collect.groups import Group
+from babelscope.collect.identity import store_identity
+from babelscope.collect.reader import StoreReader
 from babelscope.errors import DataError
 
 if TYPE_CHECKING:
@@ -44,53 +45,6 @@ class RankRun:
     result: RankResult
     store: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def model_digest(handle: ModelHandle) -> str:
-    """The model's content hash; for in-memory models without one, a hash of the weights."""
-    if handle.model_hash and handle.model_hash != "unknown":
-        return handle.model_hash
-    digest = hashlib.sha256()
-    for name, tensor in sorted(handle.model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(-1).view(dtype=_u8()).numpy())
-    return "weights:" + digest.hexdigest()
-
-
-def _u8() -> Any:
-    import torch
-
-    return torch.uint8
-
-
-def store_identity(handle: ModelHandle, spec: ForwardSpec) -> dict[str, Any]:
-    """Everything that changes the bytes of a shard (the store folder is named by its hash)."""
-    import torch
-    import transformers
-
-    forward: dict[str, Any] = {
-        "layers": list(spec.layers),
-        "poolings": list(spec.poolings),
-        "batch_size": spec.batch_size,
-        "max_batch_tokens": spec.max_batch_tokens,
-        "skip_bos": spec.skip_bos,
-        "head_chunk": spec.head_chunk,
-        "store_dtype": spec.store_dtype,
-        "padding": "right",
-        "add_special_tokens": True,
-    }
-    if spec.head_dtype != "float32":  # added later: omitted at its default, so older stores
-        forward["head_dtype"] = spec.head_dtype  # keep their folder
-    return {
-        "store_version": STORE_VERSION,
-        "model_sha256": model_digest(handle),
-        "tokenizer_sha256": handle.tokenizer_hash,
-        "dtype": str(handle.dtype).removeprefix("torch."),
-        "device": handle.device.type,
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "forward": forward,
-    }
 
 
 def resolve_run_languages(

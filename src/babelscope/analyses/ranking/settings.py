@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from babelscope.analyses.ranking.forward import ForwardSpec
 from babelscope.capture.pooling import Pooling
+from babelscope.collect.spec import ForwardSpec
 from babelscope.errors import ConfigError
 
 #: Representation metrics, in report order.

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from babelscope.analyses.ranking.collect import StoreReader
+from babelscope.collect.reader import StoreReader
 
 TEXT_COLUMNS = (
     "tokens_per_sentence",

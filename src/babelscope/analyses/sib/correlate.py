@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from babelscope.analyses.geometry.resampling import percentile_interval
-from babelscope.analyses.ranking.settings import METRICS, RAW_SUFFIX
-from babelscope.analyses.ranking.text import TEXT_COLUMNS
+from babelscope.analyses.ranking import METRICS, RAW_SUFFIX, TEXT_COLUMNS
 from babelscope.analyses.sib.settings import PROTOCOLS
 
 EXTRA_METRICS = ("retrieval", "score")

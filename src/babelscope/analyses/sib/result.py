@@ -33,7 +33,7 @@ def summarise(
     its interval (``<p>``, ``<p>_lo``, ``<p>_hi``) and the best layer's (``<p>_best``,
     ``<p>_best_layer``; chosen on the evaluation split, so optimistic); the prompted
     accuracies; name and script. Sorted by in-language accuracy, best first."""
-    from babelscope.analyses.ranking.summary import language_info
+    from babelscope.analyses.ranking import language_info
 
     codes = list(dict.fromkeys(per_layer["language"]))
     table = language_info(codes).set_index("language")

@@ -1,6 +1,6 @@
-"""Pooled SIB-200 states per layer through the ranking's activation store and forward pass.
+"""Pooled SIB-200 states per layer through the activation store and the shared forward pass.
 
-The same :func:`~babelscope.analyses.ranking.collect.fill_store` / ``forward_texts`` pair that
+The same :func:`~babelscope.collect.fill.fill_store` / ``forward_texts`` pair that
 ``rank`` uses computes them (one forward path), with text metrics off. The store identity adds
 ``"dataset": "sib200"``, so a SIB store and a ranking store never share a folder, and each
 shard also records the sha256 of its texts. Group names carry the split and the training cap
@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from babelscope.analyses.ranking.collect import Group, StoreReader, fill_store
-from babelscope.analyses.ranking.forward import ForwardSpec, state_name
-from babelscope.analyses.ranking.pipeline import store_identity
 from babelscope.analyses.sib.protocols import stratified_cap
 from babelscope.capture.store import ActivationStore
+from babelscope.collect.fill import fill_store
+from babelscope.collect.groups import Group
+from babelscope.collect.identity import store_identity
+from babelscope.collect.reader import StoreReader
+from babelscope.collect.spec import ForwardSpec, state_name
 
 if TYPE_CHECKING:
     from babelscope.analyses.sib.settings import SibSettings

@@ -2,9 +2,10 @@
 
 - **Pooled residual states** (DiffMean, G-ACT): per sentence and layer, the mean over the
   sentence's tokens with a leading BOS skipped (its attention-sink activations would swamp the
-  mean), computed by the ranking forward into an :class:`ActivationStore` — the same shards,
-  checksums and resume logic as ``babelscope rank``. Every layer 0..n_layers is stored, so a
-  later fit on other layers of the same sentences reads the store instead of recomputing.
+  mean), computed by the shared forward (:mod:`babelscope.collect`) into an
+  :class:`ActivationStore` — the same shards, checksums and resume logic as ``babelscope
+  rank``. Every layer 0..n_layers is stored, so a later fit on other layers of the same
+  sentences reads the store instead of recomputing.
 - **MLP activation statistics** (LAPE): per language and MLP neuron (a unit of the down
   projection's input, where :class:`~babelscope.capture.editors.ScaleNeurons` acts), the share
   of tokens where its activation is > 0 — for gated MLPs the gate's ``act(gate(x))`` alone, as
@@ -65,10 +66,12 @@ def pooled_states(
     progress: bool = False,
 ) -> PooledStates:
     """Mean-pooled residual states of every language at ``layers``, through the store."""
-    from babelscope.analyses.ranking.collect import Group, StoreReader, fill_store
-    from babelscope.analyses.ranking.forward import ForwardSpec, state_name
-    from babelscope.analyses.ranking.pipeline import store_identity
     from babelscope.capture.store import ActivationStore
+    from babelscope.collect.fill import fill_store
+    from babelscope.collect.groups import Group
+    from babelscope.collect.identity import store_identity
+    from babelscope.collect.reader import StoreReader
+    from babelscope.collect.spec import ForwardSpec, state_name
     from babelscope.paths import cache_subdir
 
     spec = ForwardSpec(layers=tuple(range(handle.n_layers + 1)), poolings=(POOLING,))
@@ -184,8 +187,8 @@ def cached_mlp_statistics(
 
     from safetensors.torch import load_file, save
 
-    from babelscope.analyses.ranking.pipeline import model_digest
     from babelscope.atomic import atomic_write_bytes
+    from babelscope.models.hashing import model_digest
     from babelscope.paths import cache_subdir
 
     key = {

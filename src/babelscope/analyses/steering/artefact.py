@@ -35,8 +35,8 @@ TENSORS = "steerer.safetensors"
 
 def model_identity(handle: ModelHandle) -> dict[str, Any]:
     """What must match for a steerer to be used on ``handle``'s model."""
-    from babelscope.analyses.ranking.pipeline import model_digest
     from babelscope.lens.tuned import head_fingerprint
+    from babelscope.models.hashing import model_digest
 
     return {
         "model_sha256": model_digest(handle),

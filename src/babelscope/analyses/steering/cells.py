@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from babelscope.analyses.steering.generate import GenerationSettings, bits_per_char, generate
 from babelscope.analyses.steering.lid import detect, is_target, lid_target, lingua_is_target
 from babelscope.analyses.steering.metrics import chrf_pp, fluency_score
+from babelscope.capture.generate import GenerationSettings, generate
+from babelscope.collect.bits import bits_per_char
 
 if TYPE_CHECKING:
     from babelscope.capture.editors import Editor, Positions

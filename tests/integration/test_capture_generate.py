@@ -1,23 +1,23 @@
-"""Steered generation on tiny models: α = 0 identity, KV cache == recomputation, batching,
-hooks removed on error; bits per character against a hand computation."""
+"""Generation under editors (:mod:`babelscope.capture.generate`) on tiny models: α = 0
+identity, KV cache == recomputation, batching, hooks removed on error, EOS and newline cuts."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
 
 from babelscope import wrap_model
-from babelscope.analyses.steering.generate import (
+from babelscope.capture.edit_scope import edit
+from babelscope.capture.editors import AddVector, Editor, Step
+from babelscope.capture.generate import (
     GenerationSettings,
-    bits_per_char,
+    eos_ids,
+    finish,
     generate,
     generate_ids,
 )
-from babelscope.capture.edit_scope import edit
-from babelscope.capture.editors import AddVector, Editor, Step
 from babelscope.models.handle import ModelHandle
 
 from tiny_models import build_tiny, tiny_tokenizer
@@ -100,13 +100,25 @@ def test_hooks_are_removed_after_an_error_inside_generation(handle: ModelHandle)
     assert generate(handle, PROMPTS, [], SETTINGS) == generate(handle, PROMPTS, [], SETTINGS)
 
 
-def test_bits_per_char_matches_a_hand_computation(handle: ModelHandle) -> None:
-    texts = ["hello world", "", "abc"]
-    got = bits_per_char(handle, texts)
-    assert np.isnan(got[1])
-    for i in (0, 2):
-        ids = handle.tokenizer(texts[i], return_tensors="pt")["input_ids"]  # BOS + chars
-        with torch.no_grad():
-            logp = torch.log_softmax(handle.model(input_ids=ids).logits[0, :-1].double(), -1)
-        nll = -logp.gather(1, ids[0, 1:, None]).sum() / np.log(2)
-        assert got[i] == pytest.approx(float(nll) / len(texts[i]), rel=1e-5)
+class _Chars:
+    """A stub tokenizer: token id i is the i-th character of ``ALPHABET``."""
+
+    ALPHABET = "ab\ncd"
+
+    def decode(self, ids: list[int], skip_special_tokens: bool = False) -> str:
+        return "".join(self.ALPHABET[i] for i in ids)
+
+
+def test_finish_cuts_at_eos_and_newline() -> None:
+    row = [0, 1, 2, 3, 9, 4]  # "ab\ncd", then EOS 9, then "d"
+    assert finish(_Chars(), row, {9}, stop_at_newline=False) == "ab\nc"
+    assert finish(_Chars(), row, {9}, stop_at_newline=True) == "ab"
+    assert finish(_Chars(), [2, 0, 2, 1], set(), stop_at_newline=True) == "a"  # leading \n
+    assert finish(_Chars(), [9, 0], {9}, stop_at_newline=False) == ""
+
+
+def test_eos_ids_come_from_the_generation_config_else_the_tokenizer(handle: ModelHandle) -> None:
+    configured = handle.model.generation_config.eos_token_id
+    expected = handle.tokenizer.eos_token_id if configured is None else configured
+    wanted = set(expected) if isinstance(expected, list) else {expected}
+    assert eos_ids(handle) == wanted and wanted

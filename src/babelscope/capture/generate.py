@@ -1,4 +1,4 @@
-"""Batched greedy generation under editors, and the unsteered model's bits per character.
+"""Batched greedy generation under editors: the one generation path (steering, translation).
 
 Generation goes through ``model.generate`` (its KV cache; left padding) inside
 :func:`babelscope.capture.edit_scope.edit`, which tracks every call's token positions and each
@@ -7,9 +7,8 @@ call and in every cached decode step, and the hooks are removed even when genera
 Prompts are sorted by length before batching (less padding); greedy decoding makes the result
 independent of batch composition up to float noise (tested: batched == one prompt at a time).
 
-Fluency is scored separately, by the *unsteered* model, on the output text alone after BOS
-(:func:`bits_per_char`; why alone: :mod:`~babelscope.analyses.steering.metrics`), in one
-forward per batch through the ranking's bits sink (the engine; the LM head in chunks).
+Scoring what was generated (bits per character under the unedited model) is not generation:
+it is :func:`babelscope.collect.bits.bits_per_char`, the ranking's bits sink.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 
 from babelscope.capture.batching import make_batches, tokenize
@@ -70,7 +68,8 @@ def _stopping(tokenizer: Any) -> Any:
     return StoppingCriteriaList([Criterion()])
 
 
-def _eos_ids(handle: ModelHandle) -> set[int]:
+def eos_ids(handle: ModelHandle) -> set[int]:
+    """The token ids that end generation: the generation config's, else the tokenizer's."""
     found = getattr(handle.model.generation_config, "eos_token_id", None)
     if found is None:
         found = handle.tokenizer.eos_token_id
@@ -109,7 +108,7 @@ def generate_ids(
     tok = handle.tokenizer
     ids = tokenize(tok, prompts, add_special_tokens=True, max_length=None)
     pad = pad_id_of(tok)
-    eos = _eos_ids(handle)
+    eos = eos_ids(handle)
     out_ids: list[list[int]] = [[] for _ in prompts]
     batches = make_batches(
         ids, pad_id=pad, batch_size=opts.batch_size, max_batch_tokens=None, padding_side="left"
@@ -143,24 +142,6 @@ def generate(
     """Greedy continuations of ``prompts`` under ``editors`` (:func:`generate_ids`), decoded
     and cut by :func:`finish` (stripped; possibly empty)."""
     opts = settings or GenerationSettings()
-    eos = _eos_ids(handle)
+    eos = eos_ids(handle)
     rows = generate_ids(handle, prompts, editors, opts)
     return [finish(handle.tokenizer, row, eos, opts.stop_at_newline) for row in rows]
-
-
-def bits_per_char(handle: ModelHandle, texts: Sequence[str], *, batch_size: int = 16) -> np.ndarray:
-    """``[N]`` bits per character of each text under ``handle`` (no editors), the text scored
-    alone after the tokenizer's special prefix; NaN for empty texts."""
-    from babelscope.analyses.ranking.forward import ForwardSpec, forward_texts
-
-    out = np.full(len(texts), np.nan)
-    kept = [i for i, text in enumerate(texts) if text.strip()]
-    if not kept:
-        return out
-    spec = ForwardSpec(layers=(), poolings=(), batch_size=batch_size)
-    scored = forward_texts(handle, [texts[i] for i in kept], spec, text_metrics=True)
-    chars = scored["scored_chars"].double().numpy()
-    bits = scored["nll_bits"].numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[kept] = np.where(chars > 0, bits / chars, np.nan)
-    return out

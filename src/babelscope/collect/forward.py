@@ -5,52 +5,28 @@ log-probability of every next token, i.e. the LM head on every position. On gemm
 262k-token head costs about five times all 18 blocks (TRAPS.md), and its full output for one
 batch (``[B, T, 262144]`` float32) would be gigabytes. So the forward is stopped after the last
 block (:func:`~babelscope.capture.hooks.record_residual`), the states are pooled inside the
-hooks, and the head is applied by hand — final norm, unembedding, softcap — to the last
-block's raw output in chunks of ``head_chunk`` positions, keeping only each position's
-``logsumexp`` and the logit of the true next token.
+hooks, and the head is applied through :class:`~babelscope.lens.unembed.Unembed` — final norm,
+unembedding, softcap — to the last block's raw output in chunks of ``head_chunk`` positions,
+keeping only each position's ``logsumexp`` and the logit of the true next token
+(:mod:`~babelscope.collect.next_token`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import torch
 
 from babelscope.capture.batching import tokenize
 from babelscope.capture.engine import ForwardBatch, ForwardOptions, iter_sink
-from babelscope.capture.pooling import Pooling, pool
+from babelscope.capture.pooling import pool
+from babelscope.collect.next_token import next_token_bits, scored_text
+from babelscope.collect.spec import ForwardSpec, state_name
 from babelscope.lens.unembed import Unembed
 
 if TYPE_CHECKING:
     from babelscope.models.handle import ModelHandle
-
-LN2 = 0.6931471805599453
-TEXT_TENSORS = ("nll_bits", "scored_tokens", "scored_bytes", "scored_chars")
-
-
-def state_name(pooling: str, layer: int) -> str:
-    """Tensor name of pooled states in a shard: ``"weighted_mean.7"``."""
-    return f"{pooling}.{layer}"
-
-
-@dataclass(frozen=True)
-class ForwardSpec:
-    """What one shard holds and how it is computed (all of it is part of the store identity:
-    batch composition changes the last bits of the states, so it must be fixed)."""
-
-    layers: tuple[int, ...]
-    poolings: tuple[Pooling, ...] = ("last", "mean", "weighted_mean")
-    batch_size: int = 16
-    max_batch_tokens: int = 4096
-    skip_bos: bool = True
-    head_chunk: int = 128
-    store_dtype: str = "float32"
-    head_dtype: str = "float32"  # "bfloat16": ~3x faster head on CPUs with AVX512-BF16
-
-    def state_names(self) -> list[str]:
-        return [state_name(p, layer) for layer in self.layers for p in self.poolings]
 
 
 def forward_texts(
@@ -88,13 +64,13 @@ def forward_texts(
         recorded.add(handle.n_layers)
         out["nll_bits"] = torch.zeros(n, dtype=torch.float64)
         out["scored_tokens"] = torch.zeros(n, dtype=torch.long)
-        covered = _scored_text(tok, texts, ids, content)
+        covered = scored_text(tok, texts, ids, content)
         out["scored_bytes"] = torch.tensor([b for b, _ in covered], dtype=torch.long)
         out["scored_chars"] = torch.tensor([c for _, c in covered], dtype=torch.long)
     unembed = (
         Unembed(handle, dtype=spec.head_dtype, chunk=spec.head_chunk) if text_metrics else None
     )
-    sink = _RankSink(spec, sorted(recorded), handle.tokenizer.bos_token_id, unembed)
+    sink = _ShardSink(spec, sorted(recorded), handle.tokenizer.bos_token_id, unembed)
     options = ForwardOptions(
         batch_size=spec.batch_size,
         max_batch_tokens=spec.max_batch_tokens,
@@ -114,10 +90,11 @@ def forward_texts(
 _BatchOut = tuple[dict[str, torch.Tensor], tuple[torch.Tensor, torch.Tensor] | None]
 
 
-class _RankSink:
-    """Pools each of ``spec.layers`` with every pooling; with an ``unembed``, scores every
-    next token from the deepest of ``layers`` (the last block), whose full output is kept only
-    until the end of the batch."""
+class _ShardSink:
+    """The sink of :func:`forward_texts` (the ranking's, SIB-200's, steering's fits): pools
+    each of ``spec.layers`` with every pooling; with an ``unembed``, scores every next token
+    from the deepest of ``layers`` (the last block), whose full output is kept only until the
+    end of the batch."""
 
     def __init__(
         self, spec: ForwardSpec, layers: list[int], bos_id: int | None, unembed: Unembed | None
@@ -152,60 +129,3 @@ class _RankSink:
             bits = next_token_bits(self.unembed, self._full, batch.input_ids, batch.attention_mask)
         pooled, self._pooled, self._full = self._pooled, {}, None
         return pooled, bits
-
-
-def next_token_bits(
-    unembed: Unembed, hidden: torch.Tensor, input_ids: torch.Tensor, mask: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Summed −log₂ p(next token) per row, from the last block's raw output.
-
-    ``hidden`` ``[B, T, D]`` (before the final norm), ``input_ids`` and ``mask`` ``[B, T]``
-    (right padding). Position t predicts token t+1 wherever both are real. ``unembed`` (final
-    norm, head, softcap) runs on ``unembed.chunk`` positions at a time, so at most
-    ``[chunk, V]`` logits exist. Returns ``(bits [B] float64, scored [B] long)``.
-    """
-    real = mask.bool()
-    pairs = real[:, :-1] & real[:, 1:]  # [B, T-1]
-    rows, cols = pairs.nonzero(as_tuple=True)
-    targets = input_ids[:, 1:][rows, cols]
-    states = hidden[:, :-1][rows, cols]  # [M, D]
-    nats = torch.zeros(hidden.shape[0], dtype=torch.float64, device=hidden.device)
-    chunk = unembed.chunk
-    with torch.no_grad():
-        for start in range(0, states.shape[0], chunk):
-            part = slice(start, start + chunk)
-            lse, picked = unembed.logsumexp_and_target(states[part], targets[part])
-            # per chunk, as before the engine existed: the float64 sums keep their order
-            nats.index_add_(0, rows[part], (lse - picked).double())
-    return nats / LN2, pairs.sum(-1)
-
-
-def _scored_text(
-    tok: object, texts: Sequence[str], ids: list[list[int]], content: list[list[int]]
-) -> list[tuple[int, int]]:
-    """UTF-8 bytes and characters covered by the scored tokens of each text.
-
-    With a special prefix (BOS) every text token is predicted from context: the whole text
-    counts. Without one, the first text token is never predicted, so the text it covers (read
-    from the tokenizer's offsets) is left out of the denominators."""
-    covered: list[tuple[int, int]] = []
-    need_offsets = [
-        i for i, (a, b) in enumerate(zip(ids, content, strict=True)) if len(a) <= len(b)
-    ]
-    offsets: dict[int, int] = {}
-    if need_offsets:
-        try:
-            encoded = tok(  # type: ignore[operator]
-                [texts[i] for i in need_offsets],
-                add_special_tokens=False,
-                return_offsets_mapping=True,
-            )["offset_mapping"]
-            for i, spans in zip(need_offsets, encoded, strict=True):
-                offsets[i] = int(spans[0][1]) if spans else 0
-        except (NotImplementedError, TypeError, ValueError, KeyError):
-            offsets = {}
-    for i, text in enumerate(texts):
-        start = offsets.get(i, 0)
-        rest = text[start:]
-        covered.append((len(rest.encode("utf-8")), len(rest)))
-    return covered
