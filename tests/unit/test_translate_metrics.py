@@ -171,4 +171,4 @@ def test_bad_settings_are_config_errors(kwargs: dict[str, object], message: str)
 def test_settings_round_trip_and_the_cap_rule() -> None:
     settings = TranslateSettings(languages=("fra_Latn",))
     assert TranslateSettings.from_dict(settings.to_dict()) == settings
-    assert settings.cap(10) == 28 and TranslateSettings(cap_factor=1.5).cap(3) == 13
+    assert settings.cap(10) == 23 and TranslateSettings(cap_factor=2.0).cap(3) == 14

@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="LDP exemplar languages (default arb_Arab,zho_Hans,vie_Latn,fra_Latn, the paper's)",
     )
     parser.add_argument(
-        "--cap-factor", type=float, default=2.0, help="token cap × reference tokens (2.0)"
+        "--cap-factor", type=float, default=1.5, help="token cap × reference tokens (1.5)"
     )
     parser.add_argument("--cap-extra", type=int, default=8, help="token cap + this (8)")
     parser.add_argument("--batch-size", type=int, default=8, help="prompts per batch (8)")

@@ -40,7 +40,7 @@ class TranslateSettings:
     seed: int = 0
     batch_size: int = 8
     bootstrap: int = 1000
-    cap_factor: float = 2.0
+    cap_factor: float = 1.5
     cap_extra: int = 8
     languages: tuple[str, ...] = field(default=())  # resolved FLORES codes (filled by the pipeline)
 
