@@ -182,3 +182,25 @@ def test_sigkill_then_rerun_gives_identical_tables(
         pd.testing.assert_frame_equal(
             pd.read_parquet(out / name), pd.read_parquet(reference / name)
         )
+
+
+def test_result_loads_back_and_a_rerun_reuses_every_shard_with_json(
+    finished_run: Path,
+    tiny_model_dir: Path,
+    flores_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from babelscope.analyses.translate import TranslateResult
+
+    result = TranslateResult.load(finished_run)
+    pd.testing.assert_frame_equal(
+        result.to_frame(), pd.read_parquet(finished_run / "translate_scores.parquet")
+    )
+    assert result.plot("xx-en").axes
+    capsys.readouterr()
+    argv = _argv(tiny_model_dir, flores_dir, finished_run, "--no-report", "--json")
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["kind"] == "translate" and summary["summary"]["languages"] == 2
+    manifest = json.loads((finished_run / "manifest.json").read_text())
+    assert manifest["timings"]["computed_shards"] == 0  # everything came from the shards
