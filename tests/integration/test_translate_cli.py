@@ -197,6 +197,11 @@ def test_result_loads_back_and_a_rerun_reuses_every_shard_with_json(
         result.to_frame(), pd.read_parquet(finished_run / "translate_scores.parquet")
     )
     assert result.plot("xx-en").axes
+    tasks = result.task_frame()
+    assert set(tasks.columns) == {
+        "language", "en-xx_ldp", "en-xx_supervised", "xx-en_ldp", "xx-en_supervised"
+    }  # fmt: skip
+    assert len(tasks) == 2
     capsys.readouterr()
     argv = _argv(tiny_model_dir, flores_dir, finished_run, "--no-report", "--json")
     assert main(argv) == 0

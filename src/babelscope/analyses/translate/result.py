@@ -86,6 +86,15 @@ class TranslateResult:
         """The per-cell scores (a copy)."""
         return self.scores.copy()
 
+    def task_frame(self, column: str = "chrf_pp") -> pd.DataFrame:
+        """One row per language, one ``<direction>_<prompting>`` column of ``column`` each
+        (``xx-en_ldp``, …): the shape ``correlate`` pairs with a ranking's per-language table."""
+        wide = self.scores.pivot(
+            index="language", columns=["direction", "prompting"], values=column
+        )
+        wide.columns = [f"{d}_{p}" for d, p in wide.columns]
+        return wide.reset_index()
+
     def headline(self) -> dict[str, Any]:
         """Key numbers per direction × prompting: median chrF++, median copy baseline and how
         many languages beat their copy baseline (chrF++ interval above the baseline's)."""
