@@ -92,7 +92,7 @@ class TranslateResult:
         wide = self.scores.pivot(
             index="language", columns=["direction", "prompting"], values=column
         )
-        wide.columns = [f"{d}_{p}" for d, p in wide.columns]
+        wide.columns = [f"{pair[0]}_{pair[1]}" for pair in wide.columns]
         return wide.reset_index()
 
     def headline(self) -> dict[str, Any]:
