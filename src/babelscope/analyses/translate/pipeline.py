@@ -278,10 +278,14 @@ class _Cells:
 
 
 def identity(handle: ModelHandle, inputs: Inputs, data: dict[str, Any]) -> dict[str, Any]:
+    """What every shard depends on. Not the language list (nor the data hash, which covers the
+    listed languages): shards are per language, so a rerun may add or drop languages and
+    reuses what it finds; the FLORES spec and split still pin the data."""
+    settings = {k: v for k, v in inputs.settings.to_dict().items() if k != "languages"}
     return {
         "model_sha256": handle.model_hash,
-        "data": data,
-        "settings": inputs.settings.to_dict(),
+        "data": {k: v for k, v in data.items() if k != "sha256"},
+        "settings": settings,
         "exemplars": inputs.plan.to_dict(),
     }
 
