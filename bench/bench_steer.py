@@ -112,7 +112,7 @@ def main() -> None:
         )
         cost: dict[str, list[float]] = defaultdict(list)
         cpu: dict[str, list[float]] = defaultdict(list)
-        from babelscope.analyses.steering.lid import detect
+        from babelscope.languages.identify import detect
 
         detect("warm up the language-ID models")  # lingua loads lazily: ~20 s, once per process
         last = [time.process_time()]

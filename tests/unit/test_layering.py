@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "atomic": 0,
     "paths": 0,
+    "chrf": 0,  # sacrebleu chrF/chrF++ helpers (steering, translation)
     "plotting": 1,
     "models": 1,
     "languages": 1,

@@ -7,19 +7,19 @@ import math
 import numpy as np
 import pytest
 
-from babelscope.analyses.steering.lid import (
-    LID176_LABELS,
-    detect,
-    is_target,
-    lid_target,
-    lingua_is_target,
-)
 from babelscope.analyses.steering.metrics import (
     chrf_pp,
     fluency_score,
     harmonic_mean,
     headline,
     summarize,
+)
+from babelscope.languages.identify import (
+    LID176_LABELS,
+    detect,
+    is_target,
+    lid_target,
+    lingua_is_target,
 )
 
 FRENCH = "Le chat dort sur le canapé pendant que les enfants jouent dans le jardin."

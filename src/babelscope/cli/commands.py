@@ -17,6 +17,7 @@ from babelscope.cli import (
     cmd_sib,
     cmd_steer,
     cmd_sweep,
+    cmd_translate,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -30,6 +31,7 @@ REGISTRY: list[Register] = [
     cmd_correlate.register,
     cmd_report.register,
     cmd_steer.register,
+    cmd_translate.register,
     cmd_lens.register,
     cmd_models.register,
     cmd_sweep.register,

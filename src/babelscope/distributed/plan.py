@@ -63,6 +63,7 @@ KINDS: dict[str, Kind] = {
     "sib": Kind("sib"),
     "steer": Kind("steer"),
     "patch": Kind("patch"),
+    "translate": Kind("translate"),
 }
 #: Options the sweep sets itself, and what to do instead of setting them in a table.
 _OWNED = {

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from babelscope.analyses.steering.lid import detect, is_target, lid_target, lingua_is_target
-from babelscope.analyses.steering.metrics import chrf_pp, fluency_score
+from babelscope.analyses.steering.metrics import fluency_score
 from babelscope.capture.generate import GenerationSettings, generate
+from babelscope.chrf import chrf_pp
 from babelscope.collect.bits import bits_per_char
+from babelscope.languages.identify import detect, is_target, lid_target, lingua_is_target
 
 if TYPE_CHECKING:
     from babelscope.capture.editors import Editor, Positions

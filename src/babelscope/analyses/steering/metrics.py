@@ -3,9 +3,10 @@
 Per generation (one row of the sweep table):
 
 - **LFS** (Language Forcing Success, CLaS-Bench): 1 when the fastText lid.176 label is the
-  target (:mod:`~babelscope.analyses.steering.lid`), NaN when lid.176 cannot label the target.
-- **chrF++** (sacrebleu ``CHRF(word_order=2)``, 0–100) of the output against the target
-  language's FLORES reference of the same sentence, and against the English source.
+  target (:mod:`~babelscope.languages.identify`), NaN when lid.176 cannot label the target.
+- **chrF++** (sacrebleu ``CHRF(word_order=2)`` via :mod:`babelscope.chrf`, 0–100) of the
+  output against the target language's FLORES reference of the same sentence, and against the
+  English source.
 - **bits per character** of the output under the *unsteered* model, the output scored alone
   after BOS (not after the prompt: after "repeat this English sentence" a faithful French
   rendering is surprising, and that would be scored as disfluency). Lower is more predictable.
@@ -28,29 +29,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
 import numpy as np
 
 from babelscope.analyses.geometry.resampling import bootstrap_ids, percentile_interval
+from babelscope.chrf import chrf_pp
 
 #: The three terms of the headline, in order, and the columns that hold them per generation.
 TERMS = ("lfs", "chrf", "fluency")
 
-
-@cache
-def _chrf() -> Any:
-    from sacrebleu.metrics.chrf import CHRF
-
-    return CHRF(word_order=2)
-
-
-def chrf_pp(hypothesis: str, reference: str) -> float:
-    """Sentence-level chrF++ (0–100) of ``hypothesis`` against one ``reference``."""
-    if not hypothesis.strip():
-        return 0.0
-    return float(_chrf().sentence_score(hypothesis, [reference]).score)
+__all__ = ["TERMS", "chrf_pp", "fluency_score", "harmonic_mean", "headline", "summarize"]
 
 
 def fluency_score(bits_per_char: float, reference_bits_per_char: float) -> float:

