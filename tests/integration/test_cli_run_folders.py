@@ -75,6 +75,15 @@ COMMANDS: dict[str, tuple[Argv, str, bool]] = {
         "steer",
         True,
     ),
+    "translate": (
+        lambda i, o: [
+            *("translate", *MODEL, "--data", f"flores200:{i['flores']}"),
+            *("--languages", "fra_Latn", "--sentences", "2", "--shots", "1"),
+            *("--prompting", "supervised"),
+        ],
+        "translate",
+        True,
+    ),
     "correlate": (
         lambda i, o: ["correlate", str(i["root"] / "rank"), str(i["root"] / "sib")],
         "correlate",

@@ -18,7 +18,7 @@ import pytest
 from test_rank_support import flores_dir, tiny_model_dir, write_flores
 
 from babelscope.cli.main import main
-from babelscope.runs import is_complete
+from babelscope.runs import RunFolder, is_complete
 
 pytestmark = pytest.mark.integration
 __all__ = ["flores_dir", "tiny_model_dir"]
@@ -204,6 +204,9 @@ def test_result_loads_back_and_a_rerun_reuses_every_shard_with_json(
     assert len(tasks) == 2
     capsys.readouterr()
     argv = _argv(tiny_model_dir, flores_dir, finished_run, "--no-report", "--json")
+    assert main(argv) == 2  # a complete run is never replaced
+    assert "--overwrite" in capsys.readouterr().err
+    RunFolder(finished_run, kind="translate")  # as a rerun that died: the manifest says incomplete
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["kind"] == "translate" and summary["summary"]["languages"] == 2

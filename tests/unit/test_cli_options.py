@@ -141,10 +141,11 @@ BAD_VALUES = ("nan", "inf", "-inf", "-1", "0")
 ACCEPTED: dict[tuple[str, str, str], str] = {
     **{
         (command, "--seed", "0"): "0 is a seed like any other"
-        for command in ("latent", "patch", "sib", "correlate", "steer", "lens train")
+        for command in ("latent", "patch", "sib", "correlate", "steer", "lens train", "translate")
     },
     ("rank", "--bootstrap", "0"): "0 replicates = no intervals (documented)",
     ("sib", "--shots", "0"): "zero-shot prompting",
+    ("translate", "--cap-extra", "0"): "the cap is then the reference-length factor alone",
     ("sib", "--prompted-sentences", "0"): "0 = skip the prompted protocol (documented)",
     ("sib", "--layer", "0"): "layer 0 = the embeddings; depth checked once the model loads",
     ("steer apply", "--layer", "0"): "layer 0 = the embeddings; the steerer checks its layers",

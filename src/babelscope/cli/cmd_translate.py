@@ -14,7 +14,15 @@ import importlib
 import sys
 import time
 
-from babelscope.cli.options import add_model_options, add_run_options, load_from_args
+from babelscope.cli.options import (
+    COUNT,
+    SEED,
+    add_model_options,
+    add_run_options,
+    float_range,
+    int_range,
+    load_from_args,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,9 +56,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="supervised,ldp",
         help="supervised, ldp, zero; comma-separated (default supervised,ldp)",
     )
-    parser.add_argument("--shots", type=int, default=4, help="exemplars per prompt (4)")
+    parser.add_argument("--shots", type=COUNT, default=4, help="exemplars per prompt (4)")
     parser.add_argument(
-        "--sentences", type=int, default=20, metavar="N", help="scored sentences per cell (20)"
+        "--sentences", type=COUNT, default=20, metavar="N", help="scored sentences per cell (20)"
     )
     parser.add_argument(
         "--ldp-languages",
@@ -58,12 +66,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="LDP exemplar languages (default arb_Arab,zho_Hans,vie_Latn,fra_Latn, the paper's)",
     )
     parser.add_argument(
-        "--cap-factor", type=float, default=1.5, help="token cap × reference tokens (1.5)"
+        "--cap-factor",
+        type=float_range(0.0, 100.0, open_lo=True),
+        default=1.5,
+        help="token cap × reference tokens (1.5)",
     )
-    parser.add_argument("--cap-extra", type=int, default=8, help="token cap + this (8)")
-    parser.add_argument("--batch-size", type=int, default=8, help="prompts per batch (8)")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (1000)")
-    parser.add_argument("--seed", type=int, default=0, help="exemplar draw and bootstrap seed (0)")
+    parser.add_argument("--cap-extra", type=int_range(0), default=8, help="token cap + this (8)")
+    parser.add_argument("--batch-size", type=COUNT, default=8, help="prompts per batch (8)")
+    parser.add_argument("--bootstrap", type=COUNT, default=1000, help="bootstrap replicates (1000)")
+    parser.add_argument("--seed", type=SEED, default=0, help="exemplar draw and bootstrap seed (0)")
     add_run_options(parser, default="babelscope-runs/translate-<model>")
     parser.add_argument("--no-report", action="store_true", help="skip plots")
     parser.add_argument("--no-progress", action="store_true", help="no progress lines")
@@ -107,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_report:
         importlib.import_module("babelscope.analyses.translate.plots")
         importlib.import_module("matplotlib.backends.backend_agg")
-    from babelscope.cli.options import model_label
+    from babelscope.cli.options import claim_out, model_label
     from babelscope.data._common import hash_texts
     from babelscope.models.handle import ModelHandle
     from babelscope.runs import RunFolder, default_run_dir
@@ -124,9 +135,8 @@ def run(args: argparse.Namespace) -> int:
             }
         ),
     }
-    out = RunFolder(
-        args.out or default_run_dir("translate", model_label(args.model)), kind="translate"
-    )
+    where = args.out or default_run_dir("translate", model_label(args.model))
+    out = RunFolder(claim_out(args, where, "translate", resumable=True), kind="translate")
     handle = load_from_args(args, args.model)
     assert isinstance(handle, ModelHandle)
     total = len(inputs.languages) * len(settings.directions) * len(settings.promptings)
