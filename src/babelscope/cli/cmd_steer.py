@@ -117,12 +117,14 @@ def _steering() -> Any:
     return importlib.import_module("babelscope.analyses.steering")
 
 
-def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[str]]:
-    """Validate everything a user can get wrong before the model loads."""
+def _check(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Validate everything a user can get wrong before the model loads: the flags the CLI
+    needs, the data, then :func:`~babelscope.analyses.steering.api.check_steer` (settings,
+    languages, methods) — the same checks a Python caller of ``steer`` gets."""
+    from babelscope.analyses.steering.api import SteerSettings, check_steer
     from babelscope.data.flores import FloresDataset
     from babelscope.data.spec import parse_data_spec
     from babelscope.errors import ConfigError, DataError
-    from babelscope.languages.registry import resolve_languages
 
     for flag in ("model", "data", "target"):
         if not getattr(args, flag):
@@ -132,36 +134,14 @@ def _check(args: argparse.Namespace) -> tuple[Any, list[str], list[str], list[st
     dataset = parse_data_spec(args.data)
     if not isinstance(dataset, FloresDataset):
         raise DataError(f"--data {args.data} is not FLORES", fix="pass flores200:PATH")
-    targets = [lang.code for lang in resolve_languages(args.target)]
-    extra = (
-        [lang.code for lang in resolve_languages(args.fit_languages)] if args.fit_languages else []
-    )
-    for code in ["eng_Latn", *targets, *extra]:
-        dataset.resolve(code, args.split)
-    methods = [m.strip() for m in args.method.split(",") if m.strip()]
-    for name in methods:
-        _steering().method_for(name)  # unknown names fail here, before the model loads
-    return dataset, targets, extra, methods
-
-
-def run(args: argparse.Namespace) -> int:
-    start = time.time()
-    dataset, targets, extra, methods = _check(args)
-    from babelscope.analyses.steering.api import SteerSettings, steer, steer_layers
-    from babelscope.cli.options import claim_out, model_label
-    from babelscope.models.handle import ModelHandle
-    from babelscope.runs import RunFolder, default_run_dir
-
-    if not args.no_report:  # import the report now: an edited install cannot break the end
-        importlib.import_module("babelscope.report.sections.steering")
-        importlib.import_module("babelscope.plotting.steering")
+    fit = [part.strip() for part in (args.fit_languages or "").split(",") if part.strip()]
     settings = SteerSettings(
-        methods=tuple(methods),
+        methods=tuple(m.strip() for m in args.method.split(",") if m.strip()),
         layers=args.layers,
         alphas=None if args.alpha is None else tuple(args.alpha),
         prompts=args.prompts,
         fit_sentences=args.fit_sentences,
-        fit_languages=tuple(extra),
+        fit_languages=tuple(fit),
         max_new_tokens=args.max_new_tokens,
         positions=args.positions,
         batch_size=args.batch_size,
@@ -169,7 +149,21 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         split=args.split,
     )
-    settings.validate()
+    check_steer(dataset, args.target, settings)
+    return dataset, settings
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.time()
+    dataset, settings = _check(args)
+    from babelscope.analyses.steering.api import steer, steer_layers
+    from babelscope.cli.options import claim_out, model_label
+    from babelscope.models.handle import ModelHandle
+    from babelscope.runs import RunFolder, default_run_dir
+
+    if not args.no_report:  # import the report now: an edited install cannot break the end
+        importlib.import_module("babelscope.report.sections.steering")
+        importlib.import_module("babelscope.plotting.steering")
     where = args.out or default_run_dir("steer", model_label(args.model))
     out = RunFolder(claim_out(args, where, "steer", resumable=True), kind="steer")
     handle = load_from_args(args, args.model)
@@ -178,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     result = steer(
         handle,
         dataset,
-        targets,
+        args.target,
         settings,
         folder=out.path,
         data_spec=args.data,

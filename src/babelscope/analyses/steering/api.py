@@ -89,6 +89,30 @@ def steer_layers(spec: str | Sequence[int], n_layers: int) -> list[int]:
     return resolve_layers(list(spec), n_layers)
 
 
+def check_steer(
+    dataset: FloresDataset, targets: str | Sequence[str], settings: SteerSettings
+) -> tuple[list[str], list[str], list[Any]]:
+    """Everything :func:`steer` can be given wrong, checked before any model loads (the CLI
+    calls it before it claims its run folder): the settings, the target and fit languages
+    (resolved to FLORES codes and present in ``settings.split``) and the method names.
+
+    Returns:
+        The target codes, every language fitted on (English first) and the method objects.
+    """
+    from babelscope.analyses.steering.registry import method_for
+    from babelscope.languages.registry import resolve_languages
+
+    settings.validate()
+    codes = [lang.code for lang in resolve_languages(targets)]
+    fit = settings.fit_languages
+    extra = [lang.code for lang in resolve_languages(list(fit))] if fit else []
+    languages = list(dict.fromkeys(["eng_Latn", *codes, *extra]))
+    for code in languages:
+        dataset.resolve(code, settings.split)
+    methods = [method_for(name) for name in settings.methods]
+    return codes, languages, methods
+
+
 def steer(
     model: str | ModelHandle,
     dataset: FloresDataset,
@@ -111,19 +135,9 @@ def steer(
         ``.report_table()``, ``.plot()``).
     """
     from babelscope.analyses.steering.prompts import split_prompts
-    from babelscope.analyses.steering.registry import method_for
-    from babelscope.languages.registry import resolve_languages
 
     opts = settings or SteerSettings()
-    opts.validate()
-    codes = [lang.code for lang in resolve_languages(targets)]
-    extra = (
-        [lang.code for lang in resolve_languages(opts.fit_languages)] if opts.fit_languages else []
-    )
-    languages = list(dict.fromkeys(["eng_Latn", *codes, *extra]))
-    for code in languages:
-        dataset.resolve(code, opts.split)
-    methods = [method_for(name) for name in opts.methods]  # unknown names fail before loading
+    codes, languages, methods = check_steer(dataset, targets, opts)
     english = dataset.sentences("eng_Latn", opts.split)
     split = split_prompts(english, opts.prompts, seed=opts.seed)
     with contextlib.ExitStack() as stack:
